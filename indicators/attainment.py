@@ -1,0 +1,423 @@
+"""Attainment: how far each target of a plan is met, for a period and a scope.
+
+This module is the only place the rules live; dashboards, forms, reports and the command line
+read their numbers from here. The rules (Kế hoạch 829/KH-UBND and the measurement issue):
+
+- **Over time.** "sum" indicators (dossiers, survey answers: flows) add up the quarters of the year
+  up to the period (lũy kế từ đầu năm). "latest" indicators (services on offer: stocks) take each
+  agency's most recent *counted* quarter up to the period; a 0/0 "không phát sinh" figure is that
+  quarter's figure, and a later draft neither counts nor hides it. The annual period covers the
+  whole year. The four indices (PAR Index, PAPI, PCI, SIPAS) have a value only in the annual
+  period. With ``cumulative=False`` each quarter stands alone (the figure of that quarter only).
+- **Over agencies.** Sum of numerators over sum of denominators of the agencies in scope that the
+  target applies to; never an average of rates.
+- **What counts.** Only submitted and approved figures; drafts and returned figures never do.
+- **Status.** ``met`` when the exact value satisfies the comparator (98.00% meets ≥ 98%);
+  ``near`` within the target's warning band, bounds included (96.00% for ≥ 98% with a 2-point
+  band; rank 20 for ≤ 15 with a 5-place band); ``missed`` otherwise; ``no_data`` when no counted
+  figure has a denominator above zero (or no rank). Comparisons use exact fractions, never a
+  rounded rate.
+- **Completeness.** ``expected`` is the number of active agencies in scope whose level the target
+  applies to; ``reported`` the number of those with a counted figure for the period itself (the
+  quarter, or for the year its last quarter; the annual figure for the indices).
+
+The database does the aggregation: a call issues a fixed number of queries, whatever the number
+of agencies, quarters or targets.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from fractions import Fraction
+
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
+from django.utils.translation import gettext_lazy as _
+
+from indicators.formatting import floor_decimal, format_number, format_percent, format_signed
+from indicators.models import Agency, Measurement, Period
+from targets.models import Indicator, Level, Plan, Target
+
+
+class Status(StrEnum):
+    MET = "met"
+    NEAR = "near"
+    MISSED = "missed"
+    NO_DATA = "no_data"
+
+    @property
+    def label(self) -> str:
+        return str(STATUS_LABELS[self])
+
+
+STATUS_LABELS = {
+    Status.MET: _("Đạt"),
+    Status.NEAR: _("Gần đạt"),
+    Status.MISSED: _("Chưa đạt"),
+    Status.NO_DATA: _("Chưa có số liệu"),
+}
+
+
+# --- Pure rules ---------------------------------------------------------------------------------
+
+
+def rate_of(numerator: int, denominator: int) -> Fraction | None:
+    """The exact percentage numerator/denominator × 100; None for 0/0 or no denominator."""
+    if not denominator:
+        return None
+    return Fraction(numerator * 100, denominator)
+
+
+def status_for(value: Fraction | int | None, target: Target) -> Status:
+    """Compare an exact value with the target's threshold and warning band.
+
+    ≥ goals: met when value ≥ threshold, near when value ≥ threshold − band.
+    ≤ goals (ranks): met when value ≤ threshold, near when value ≤ threshold + band.
+    """
+    if value is None:
+        return Status.NO_DATA
+    value = Fraction(value)
+    threshold = Fraction(target.threshold)
+    band = Fraction(target.warning_band)
+    if target.comparator == Target.Comparator.GTE:
+        if value >= threshold:
+            return Status.MET
+        return Status.NEAR if value >= threshold - band else Status.MISSED
+    if value <= threshold:
+        return Status.MET
+    return Status.NEAR if value <= threshold + band else Status.MISSED
+
+
+def gap_for(value: Fraction | int | None, target: Target) -> Fraction | None:
+    """Distance beyond the threshold in the good direction: negative means a shortfall.
+
+    For a ≥ 98% goal and 97,5%: −0,5 (points). For a ≤ 15 rank goal and rank 18: −3 (places).
+    """
+    if value is None:
+        return None
+    if target.comparator == Target.Comparator.GTE:
+        return Fraction(value) - Fraction(target.threshold)
+    return Fraction(target.threshold) - Fraction(value)
+
+
+# --- Results ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which agencies a result covers: the whole province, one level, one district with its
+    communes, or one agency."""
+
+    kind: str  # "province" | "level" | "district" | "agency"
+    level: str | None = None
+    agency: Agency | None = None
+
+    @classmethod
+    def province(cls) -> Scope:
+        return cls("province")
+
+    @classmethod
+    def of_level(cls, level: str) -> Scope:
+        if level not in Level.values:
+            raise ValueError(f"unknown level {level!r}")
+        return cls("level", level=level)
+
+    @classmethod
+    def district(cls, district: Agency) -> Scope:
+        if district.level != Level.HUYEN:
+            raise ValueError(f"{district.code} is not a district-level unit")
+        return cls("district", agency=district)
+
+    @classmethod
+    def single(cls, agency: Agency) -> Scope:
+        return cls("agency", agency=agency)
+
+    def agency_filter(self, prefix: str = "") -> Q:
+        """A Q() selecting the scope's agencies, on Agency (``prefix=""``) or a relation."""
+        if self.kind == "province":
+            return Q()
+        if self.kind == "level":
+            return Q(**{f"{prefix}level": self.level})
+        if self.kind == "district":
+            return Q(**{f"{prefix}pk": self.agency.pk}) | Q(**{f"{prefix}parent": self.agency.pk})
+        return Q(**{f"{prefix}pk": self.agency.pk})
+
+    @property
+    def label(self) -> str:
+        if self.kind == "province":
+            return "Toàn tỉnh"
+        if self.kind == "level":
+            return str(Level(self.level).label)
+        if self.kind == "district":
+            return f"{self.agency.name} (gồm các đơn vị cấp xã)"
+        return self.agency.name
+
+
+@dataclass(frozen=True)
+class Result:
+    """One target's attainment for one period and scope (or one agency)."""
+
+    target: Target
+    period: Period
+    numerator: int | None
+    denominator: int | None
+    rank: int | None
+    score: Decimal | None
+    reported: int
+    expected: int
+    cumulative: bool = True
+
+    @property
+    def is_rank(self) -> bool:
+        return self.target.is_rank
+
+    @property
+    def value(self) -> Fraction | None:
+        """The exact value compared with the threshold: a percentage, or a rank."""
+        if self.is_rank:
+            return None if self.rank is None else Fraction(self.rank)
+        return rate_of(self.numerator or 0, self.denominator or 0)
+
+    @property
+    def status(self) -> Status:
+        return status_for(self.value, self.target)
+
+    @property
+    def gap(self) -> Fraction | None:
+        return gap_for(self.value, self.target)
+
+    @property
+    def threshold(self) -> Decimal:
+        return self.target.threshold
+
+    @property
+    def comparator(self) -> str:
+        return self.target.comparator
+
+    @property
+    def applies(self) -> bool:
+        """False when no agency in scope is of a level the target applies to."""
+        return self.expected > 0
+
+    @property
+    def missing(self) -> int:
+        return max(self.expected - self.reported, 0)
+
+    @property
+    def completeness(self) -> Fraction | None:
+        return Fraction(self.reported * 100, self.expected) if self.expected else None
+
+    # Display helpers: rounded down, so a missed target never reads as met.
+    @property
+    def actual_text(self) -> str:
+        if self.is_rank:
+            return "–" if self.rank is None else f"{self.rank}/63"
+        return format_percent(self.value, 1)
+
+    @property
+    def actual_machine(self) -> str | None:
+        """'97.99' (rounded down to 2 decimals) or the rank as text; None without data."""
+        if self.value is None:
+            return None
+        if self.is_rank:
+            return str(self.rank)
+        return f"{floor_decimal(self.value, 2):f}"
+
+    @property
+    def gap_text(self) -> str:
+        unit = " bậc" if self.is_rank else " điểm %"
+        return format_signed(self.gap, 0 if self.is_rank else 1, unit)
+
+    @property
+    def counts_text(self) -> str:
+        """'12.345 / 12.600 hồ sơ'."""
+        if self.is_rank or self.denominator is None:
+            return ""
+        unit = self.target.indicator.unit
+        return f"{format_number(self.numerator)} / {format_number(self.denominator)} {unit}".strip()
+
+
+def _period_filter(
+    period: Period, cumulative: bool, quarters: dict[int, Period], annual: Period | None
+) -> Q:
+    """Which measurements feed a result for ``period``, by the indicator's aggregation."""
+    last = period.last_quarter
+    if cumulative:
+        quarter_ids = [p.pk for q, p in quarters.items() if q <= last]
+    else:
+        quarter_ids = [quarters[last].pk] if last in quarters else []
+    flows = Q(indicator__aggregation=Indicator.Aggregation.SUM, period_id__in=quarter_ids)
+    if period.is_annual and annual is not None:
+        indices = Q(indicator__aggregation=Indicator.Aggregation.ANNUAL, period_id=annual.pk)
+    else:
+        indices = Q(pk__in=[])  # the indices have a value only in the annual period
+    return flows | indices
+
+
+def _aggregate(rows: QuerySet, group: list[str], reported: Q) -> list[dict]:
+    return list(
+        rows.values("indicator_id", *group).annotate(
+            num=Sum("numerator"),
+            den=Sum("denominator"),
+            best_rank=Min("rank"),
+            best_score=Max("score"),
+            reported=Count("agency_id", filter=reported, distinct=True),
+        )
+    )
+
+
+def _figure_rows(period: Period, agencies: Q, *, cumulative: bool, by_agency: bool) -> list[dict]:
+    """Counted figures for ``period`` summed per (indicator, level) or per (indicator, agency).
+
+    Two queries: one for flows and indices, one for stocks (each agency's latest counted quarter
+    chosen with PostgreSQL's DISTINCT ON).
+    """
+    year_periods = list(Period.objects.filter(year=period.year))
+    quarters = {p.quarter: p for p in year_periods if p.quarter}
+    annual = next((p for p in year_periods if p.is_annual), None)
+    current = quarters.get(period.last_quarter)
+    group = ["agency__level", "agency_id"] if by_agency else ["agency__level"]
+    counted = Measurement.objects.filter(agencies, status__in=Measurement.COUNTED)
+
+    this_period = Q(period_id=current.pk if current else None) & ~Q(
+        indicator__aggregation=Indicator.Aggregation.ANNUAL
+    )
+    if annual is not None:
+        this_period |= Q(period_id=annual.pk, indicator__aggregation=Indicator.Aggregation.ANNUAL)
+
+    flows = _aggregate(
+        counted.filter(_period_filter(period, cumulative, quarters, annual)), group, this_period
+    )
+
+    last = period.last_quarter
+    stock_quarters = [p.pk for q, p in quarters.items() if (q <= last if cumulative else q == last)]
+    latest_ids = (
+        counted.filter(
+            indicator__aggregation=Indicator.Aggregation.LATEST, period_id__in=stock_quarters
+        )
+        .order_by("indicator_id", "agency_id", "-period__quarter")
+        .distinct("indicator_id", "agency_id")
+        .values("pk")
+    )
+    stocks = _aggregate(Measurement.objects.filter(pk__in=latest_ids), group, this_period)
+    return flows + stocks
+
+
+def _expected(agencies: QuerySet, by_agency: bool) -> dict:
+    """Active agencies in scope, counted per level (or listed, per agency)."""
+    if by_agency:
+        return {a["pk"]: a["level"] for a in agencies.values("pk", "level")}
+    return dict(agencies.values_list("level").annotate(n=Count("pk")).order_by())
+
+
+def _combine(
+    target: Target, period: Period, rows: list[dict], expected: int, cumulative: bool
+) -> Result:
+    num = den = reported = 0
+    rank = score = None
+    for row in rows:
+        num += row["num"] or 0
+        den += row["den"] or 0
+        reported += row["reported"]
+        if row["best_rank"] is not None:
+            rank = row["best_rank"] if rank is None else min(rank, row["best_rank"])
+            score = row["best_score"]
+    if target.is_rank:
+        return Result(target, period, None, None, rank, score, reported, expected, cumulative)
+    return Result(
+        target,
+        period,
+        num if rows else None,
+        den if rows else None,
+        None,
+        None,
+        reported,
+        expected,
+        cumulative,
+    )
+
+
+def plan_targets(plan: Plan) -> list[Target]:
+    return list(Target.objects.filter(plan=plan).select_related("indicator", "focus_area"))
+
+
+def results_for(
+    plan: Plan,
+    period: Period,
+    scope: Scope,
+    *,
+    cumulative: bool = True,
+    targets: list[Target] | None = None,
+) -> list[Result]:
+    """Every target's result for the scope, in the plan's order. Four queries at most."""
+    targets = plan_targets(plan) if targets is None else targets
+    rows = _figure_rows(
+        period, scope.agency_filter("agency__"), cumulative=cumulative, by_agency=False
+    )
+    expected = _expected(Agency.objects.active().filter(scope.agency_filter()), by_agency=False)
+    by_indicator = defaultdict(list)
+    for row in rows:
+        by_indicator[row["indicator_id"]].append(row)
+    results = []
+    for target in targets:
+        mine = [r for r in by_indicator[target.indicator_id] if r["agency__level"] in target.levels]
+        n_expected = sum(n for level, n in expected.items() if level in target.levels)
+        results.append(_combine(target, period, mine, n_expected, cumulative))
+    return results
+
+
+def results_by_agency(
+    plan: Plan,
+    period: Period,
+    scope: Scope | None = None,
+    *,
+    cumulative: bool = True,
+    targets: list[Target] | None = None,
+) -> dict[tuple[int, int], Result]:
+    """Every (target, agency) result at once, for rankings and heatmaps, keyed by
+    ``(target.pk, agency.pk)``; only the pairs where the target applies to the agency's level.
+    Four queries at most, whatever the number of agencies."""
+    scope = scope or Scope.province()
+    targets = plan_targets(plan) if targets is None else targets
+    rows = _figure_rows(
+        period, scope.agency_filter("agency__"), cumulative=cumulative, by_agency=True
+    )
+    agencies = _expected(Agency.objects.active().filter(scope.agency_filter()), by_agency=True)
+    by_key = defaultdict(list)
+    for row in rows:
+        by_key[(row["indicator_id"], row["agency_id"])].append(row)
+    results = {}
+    for target in targets:
+        for agency_id, level in agencies.items():
+            if level in target.levels:
+                mine = by_key.get((target.indicator_id, agency_id), [])
+                results[(target.pk, agency_id)] = _combine(target, period, mine, 1, cumulative)
+    return results
+
+
+def quarterly_trend(
+    plan: Plan,
+    year: int,
+    scope: Scope,
+    *,
+    cumulative: bool = True,
+    targets: list[Target] | None = None,
+) -> dict[int, list[Result]]:
+    """Each target's results for the quarters of ``year``, keyed by target pk. The number of
+    queries is fixed (four quarters)."""
+    targets = plan_targets(plan) if targets is None else targets
+    trend: dict[int, list[Result]] = {t.pk: [] for t in targets}
+    for period in Period.objects.filter(year=year, quarter__isnull=False).order_by("quarter"):
+        for result in results_for(plan, period, scope, cumulative=cumulative, targets=targets):
+            trend[result.target.pk].append(result)
+    return trend
+
+
+def summary_counts(results: list[Result]) -> dict[Status, int]:
+    """How many results have each status: the "x/14 chỉ tiêu đạt" line."""
+    counts = dict.fromkeys(Status, 0)
+    for result in results:
+        counts[result.status] += 1
+    return counts

@@ -1,0 +1,244 @@
+"""Importing figures from CSV or Excel: check every row first, then write all or nothing.
+
+Columns (the command-line import and the Excel template share them):
+``period, agency_code, indicator_code, numerator, denominator, value, note`` and optionally
+``score``. ``value`` is an index's rank among 63 provinces. Row numbers in messages are the
+file's own line numbers (the header is row 1).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from indicators.measurements import Figures, check_figures, same_figures
+from indicators.models import Agency, Measurement, Period
+from targets.models import Indicator, Target
+
+COLUMNS = ["period", "agency_code", "indicator_code", "numerator", "denominator", "value", "note"]
+OPTIONAL_COLUMNS = ["score"]
+FIELD_LABELS = {
+    "numerator": "tử số",
+    "denominator": "mẫu số",
+    "rank": "thứ hạng (value)",
+    "score": "điểm số",
+    "agency": "đơn vị",
+    "period": "kỳ báo cáo",
+    "indicator": "chỉ số",
+    "file": "tệp",
+    "note": "giải trình",
+}
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read (wrong format, missing columns, too many rows)."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    message: str
+
+    def __str__(self):
+        return f"Dòng {self.row}: {self.message}"
+
+
+@dataclass
+class Change:
+    row: int
+    indicator: Indicator
+    agency: Agency
+    period: Period
+    old: Measurement | None
+    new: Figures
+
+
+@dataclass
+class ImportPlan:
+    changes: list[Change] = field(default_factory=list)
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _cell(value) -> str | int | float | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.strip()
+    return value
+
+
+def read_table(data: bytes, filename: str, max_rows: int) -> Iterator[tuple[int, dict]]:
+    """Yield (row number, {column: value}) from CSV (UTF-8, with or without BOM) or XLSX."""
+    suffix = Path(filename).suffix.lower()
+    if suffix == ".csv":
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ImportFileError("Tệp CSV phải được lưu với bảng mã UTF-8.") from exc
+        rows: Iterable[list] = csv.reader(io.StringIO(text))
+    elif suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        try:
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds for a broken file
+            raise ImportFileError(
+                "Không đọc được tệp Excel (.xlsx): tệp hỏng hoặc sai định dạng."
+            ) from exc
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+    else:
+        raise ImportFileError("Chỉ nhận tệp .csv hoặc .xlsx.")
+
+    iterator = iter(rows)
+    header = [str(c).strip().lower() if c is not None else "" for c in next(iterator, [])]
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        raise ImportFileError(
+            "Thiếu cột: " + ", ".join(missing) + ". Cần các cột: " + ", ".join(COLUMNS) + "."
+        )
+    for number, values in enumerate(iterator, start=2):
+        values = [_cell(v) for v in values]
+        if all(v in (None, "") for v in values):
+            continue
+        if number - 1 > max_rows:
+            raise ImportFileError(
+                f"Tệp có quá nhiều dòng (tối đa {max_rows:,} dòng).".replace(",", ".")
+            )
+        yield (
+            number,
+            {name: values[i] if i < len(values) else None for i, name in enumerate(header) if name},
+        )
+
+
+def plan_import(rows: Iterable[tuple[int, dict]]) -> ImportPlan:
+    """Check every row and work out what would change. Reads reference data and existing
+    figures in a fixed number of queries; writes nothing."""
+    agencies = {a.code: a for a in Agency.objects.all()}
+    periods = {p.code: p for p in Period.objects.all()}
+    indicators = {i.code: i for i in Indicator.objects.all()}
+    targets = list(Target.objects.select_related("plan"))
+    existing = {
+        (m.indicator_id, m.agency_id, m.period_id): m
+        for m in Measurement.objects.filter(period__in=list(periods.values()))
+    }  # bounded by the periods on file
+    result = ImportPlan()
+    seen: dict[tuple, int] = {}
+    for number, row in rows:
+        refs = {
+            "period": periods.get(str(row.get("period") or "").strip()),
+            "agency": agencies.get(str(row.get("agency_code") or "").strip()),
+            "indicator": indicators.get(str(row.get("indicator_code") or "").strip()),
+        }
+        unknown = [name for name, obj in refs.items() if obj is None]
+        if unknown:
+            for name in unknown:
+                column = {
+                    "period": "period",
+                    "agency": "agency_code",
+                    "indicator": "indicator_code",
+                }[name]
+                result.errors.append(
+                    RowError(number, f"không có {FIELD_LABELS[name]} mã “{row.get(column) or ''}”.")
+                )
+            continue
+        period, agency, indicator = refs["period"], refs["agency"], refs["indicator"]
+        raw = {
+            "numerator": row.get("numerator"),
+            "denominator": row.get("denominator"),
+            "rank": row.get("value"),
+            "score": row.get("score"),
+            "note": row.get("note"),
+        }
+        checked = check_figures(indicator, agency, period, raw, targets)
+        for name, messages in checked.errors.items():
+            for message in messages:
+                result.errors.append(RowError(number, f"{FIELD_LABELS[name]}: {message}"))
+        key = (indicator.pk, agency.pk, period.pk)
+        if key in seen:
+            result.errors.append(
+                RowError(number, f"trùng với dòng {seen[key]} (cùng kỳ, đơn vị và chỉ số).")
+            )
+            continue
+        seen[key] = number
+        if not checked.ok:
+            continue
+        old = existing.get(key)
+        if old is not None and same_figures(old, checked.figures):
+            result.unchanged += 1
+        else:
+            result.changes.append(Change(number, indicator, agency, period, old, checked.figures))
+    return result
+
+
+@transaction.atomic
+def apply_import(plan: ImportPlan, *, status: str, user=None) -> int:
+    """Write every change of a checked plan in one transaction; return how many were written.
+
+    A figure already present keeps its status unless the file changes its value; changed
+    figures take ``status`` and a new version.
+    """
+    if not plan.ok:
+        raise ValueError("refusing to import a file with errors")
+    creates, updates = [], []
+    for change in plan.changes:
+        f = change.new
+        if change.old is None:
+            creates.append(
+                Measurement(
+                    indicator=change.indicator,
+                    agency=change.agency,
+                    period=change.period,
+                    numerator=f.numerator,
+                    denominator=f.denominator,
+                    rank=f.rank,
+                    score=f.score,
+                    note=f.note,
+                    status=status,
+                    entered_by=user,
+                )
+            )
+        else:
+            m = change.old
+            m.numerator, m.denominator, m.rank, m.score, m.note = (
+                f.numerator,
+                f.denominator,
+                f.rank,
+                f.score,
+                f.note,
+            )
+            m.status, m.entered_by, m.version = status, user, m.version + 1
+            m.entered_at = timezone.now()
+            updates.append(m)
+    if creates:
+        bulk_create_with_history(creates, Measurement, batch_size=2000, default_user=user)
+    if updates:
+        bulk_update_with_history(
+            updates,
+            Measurement,
+            [
+                "numerator",
+                "denominator",
+                "rank",
+                "score",
+                "note",
+                "status",
+                "entered_by",
+                "version",
+                "entered_at",
+            ],
+            batch_size=2000,
+            default_user=user,
+        )
+    return len(creates) + len(updates)

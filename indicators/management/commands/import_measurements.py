@@ -1,0 +1,39 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from indicators.imports import ImportFileError, apply_import, plan_import, read_table
+from indicators.models import Measurement
+
+MAX_ROWS = 1_000_000
+
+
+class Command(BaseCommand):
+    help = (
+        "Nhập số liệu từ tệp CSV hoặc XLSX (cột: period, agency_code, indicator_code, "
+        "numerator, denominator, value, note[, score]). Kiểm tra mọi dòng trước; có lỗi thì "
+        "không nhập dòng nào."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument(
+            "--status",
+            choices=["draft", "submitted", "approved"],
+            default=Measurement.Status.SUBMITTED,
+        )
+
+    def handle(self, *args, file, status, **options):
+        path = Path(file)
+        if not path.is_file():
+            raise CommandError(f"Không tìm thấy tệp {file}.")
+        try:
+            plan = plan_import(read_table(path.read_bytes(), path.name, MAX_ROWS))
+        except ImportFileError as exc:
+            raise CommandError(str(exc)) from exc
+        if plan.errors:
+            for error in plan.errors:
+                self.stderr.write(str(error))
+            raise CommandError(f"{len(plan.errors)} lỗi; chưa nhập dòng nào.")
+        written = apply_import(plan, status=status)
+        self.stdout.write(f"Đã nhập {written} dòng thay đổi; {plan.unchanged} dòng không đổi.")

@@ -1,0 +1,218 @@
+"""Rules for a single figure: what may be entered, and saving it without losing anything.
+
+Messages are Vietnamese, one per rule, keyed by the field they belong next to.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+
+from indicators.models import MAX_RANK, Agency, Measurement, Period
+from targets.models import Indicator, Target
+
+# Counts above this are typing mistakes (no agency handles a trillion dossiers a quarter), and
+# they would overflow the exact arithmetic of the database's bigint columns when summed.
+MAX_COUNT = 10**12
+
+MESSAGES = {
+    "required": "Vui lòng nhập số liệu.",
+    "not_whole": "Chỉ nhập số nguyên (0, 1, 2, …), không nhập chữ, số thập phân hay số âm.",
+    "too_big": "Số quá lớn (tối đa 1.000.000.000.000), vui lòng kiểm tra lại.",
+    "num_gt_den": "Tử số không được lớn hơn mẫu số.",
+    "rank_range": "Thứ hạng phải là số nguyên từ 1 đến 63.",
+    "score": "Điểm số không hợp lệ (ví dụ: 83,32).",
+    "not_applicable": "Chỉ tiêu này không áp dụng cho đơn vị “{agency}” ({level}).",
+    "wrong_year": "Kỳ {period} không thuộc năm của kế hoạch nào có chỉ số này.",
+    "index_annual_only": "Chỉ số xếp hạng chỉ nhập cho kỳ cả năm, không nhập theo quý.",
+    "quarter_only": "Số liệu này nhập theo quý, không nhập cho kỳ cả năm.",
+    "rank_not_rate": "Chỉ số xếp hạng: nhập thứ hạng (và điểm số nếu có), không nhập tử số, mẫu số.",
+    "rate_not_rank": "Chỉ số tỷ lệ: nhập tử số và mẫu số, không nhập thứ hạng.",
+}
+
+_GROUPED = re.compile(r"^\d{1,3}([. ]\d{3})+$")
+
+
+def parse_count(raw) -> int | None:
+    """A count typed by a person: '1234', '1.234' or '1 234' → 1234; blank → None.
+
+    Raises ValueError with a Vietnamese message for anything that is not a whole number ≥ 0.
+    """
+    if raw is None:
+        return None
+    if isinstance(raw, bool):
+        raise ValueError(MESSAGES["not_whole"])
+    if isinstance(raw, int):
+        value = raw
+    elif isinstance(raw, float):
+        if not raw.is_integer():
+            raise ValueError(MESSAGES["not_whole"])
+        value = int(raw)
+    else:
+        text = str(raw).strip()
+        if text == "":
+            return None
+        if _GROUPED.match(text):
+            text = text.replace(".", "").replace(" ", "")
+        if not text.isdigit() or not text.isascii():
+            raise ValueError(MESSAGES["not_whole"])
+        value = int(text)
+    if value < 0:
+        raise ValueError(MESSAGES["not_whole"])
+    if value > MAX_COUNT:
+        raise ValueError(MESSAGES["too_big"])
+    return value
+
+
+def parse_score(raw) -> Decimal | None:
+    """'83,32' or '83.32' → Decimal('83.32'); blank → None."""
+    if raw is None or str(raw).strip() == "":
+        return None
+    try:
+        value = Decimal(str(raw).strip().replace(",", "."))
+    except InvalidOperation as exc:
+        raise ValueError(MESSAGES["score"]) from exc
+    if not value.is_finite() or value < 0 or value >= 100000:
+        raise ValueError(MESSAGES["score"])
+    return value.quantize(Decimal("0.001"))
+
+
+@dataclass
+class Figures:
+    """What a person or a file says about one (indicator, agency, period)."""
+
+    numerator: int | None = None
+    denominator: int | None = None
+    rank: int | None = None
+    score: Decimal | None = None
+    note: str = ""
+
+
+@dataclass
+class Checked:
+    figures: Figures
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, key: str, message: str) -> None:
+        self.errors.setdefault(key, []).append(message)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def applicable_levels(
+    indicator: Indicator, year: int, targets: list[Target] | None = None
+) -> set[str]:
+    """Levels that some target of the ``year``'s plan sets for ``indicator``."""
+    if targets is None:
+        targets = list(Target.objects.filter(indicator=indicator, plan__year=year))
+    return {
+        level
+        for t in targets
+        if t.indicator_id == indicator.pk and t.plan.year == year
+        for level in t.levels
+    }
+
+
+def check_figures(
+    indicator: Indicator,
+    agency: Agency,
+    period: Period,
+    raw: dict,
+    targets: list[Target] | None = None,
+) -> Checked:
+    """Parse and check raw values (``numerator``, ``denominator``, ``rank``, ``score``,
+    ``note``) for one figure. ``targets`` (with ``plan`` loaded) avoids a query per row."""
+    checked = Checked(Figures(note=(raw.get("note") or "").strip()))
+    f = checked.figures
+    for name in ("numerator", "denominator", "rank"):
+        try:
+            setattr(f, name, parse_count(raw.get(name)))
+        except ValueError as exc:
+            checked.add(name, str(exc))
+    try:
+        f.score = parse_score(raw.get("score"))
+    except ValueError as exc:
+        checked.add("score", str(exc))
+
+    levels = applicable_levels(indicator, period.year, targets)
+    if not levels:
+        checked.add("period", MESSAGES["wrong_year"].format(period=period.label))
+    elif agency.level not in levels:
+        checked.add(
+            "agency",
+            MESSAGES["not_applicable"].format(agency=agency.name, level=agency.get_level_display()),
+        )
+    if indicator.is_annual and not period.is_annual:
+        checked.add("period", MESSAGES["index_annual_only"])
+    if not indicator.is_annual and period.is_annual:
+        checked.add("period", MESSAGES["quarter_only"])
+
+    if indicator.is_rate:
+        if f.rank is not None or f.score is not None:
+            checked.add("rank", MESSAGES["rate_not_rank"])
+        for name in ("numerator", "denominator"):
+            if getattr(f, name) is None and name not in checked.errors:
+                checked.add(name, MESSAGES["required"])
+        if f.numerator is not None and f.denominator is not None and f.numerator > f.denominator:
+            checked.add("numerator", MESSAGES["num_gt_den"])
+    else:
+        if f.numerator is not None or f.denominator is not None:
+            checked.add("numerator", MESSAGES["rank_not_rate"])
+        if f.rank is None and "rank" not in checked.errors:
+            checked.add("rank", MESSAGES["required"])
+        elif f.rank is not None and not 1 <= f.rank <= MAX_RANK:
+            checked.add("rank", MESSAGES["rank_range"])
+    return checked
+
+
+def same_figures(measurement: Measurement, figures: Figures) -> bool:
+    return (
+        measurement.numerator == figures.numerator
+        and measurement.denominator == figures.denominator
+        and measurement.rank == figures.rank
+        and measurement.score == figures.score
+        and measurement.note == figures.note
+    )
+
+
+@transaction.atomic
+def upsert_measurement(
+    *,
+    indicator: Indicator,
+    agency: Agency,
+    period: Period,
+    figures: Figures,
+    status: str,
+    user=None,
+    is_demo: bool = False,
+) -> tuple[Measurement, bool]:
+    """Create or update one figure; return it and whether anything changed.
+
+    An identical figure with the same status is left untouched (no new version, no history),
+    so importing the same file twice changes nothing.
+    """
+    existing = (
+        Measurement.objects.select_for_update()
+        .filter(indicator=indicator, agency=agency, period=period)
+        .first()
+    )
+    if existing is not None and same_figures(existing, figures) and existing.status == status:
+        return existing, False
+    measurement = existing or Measurement(indicator=indicator, agency=agency, period=period)
+    measurement.numerator = figures.numerator
+    measurement.denominator = figures.denominator
+    measurement.rank = figures.rank
+    measurement.score = figures.score
+    measurement.note = figures.note
+    measurement.status = status
+    measurement.entered_by = user
+    measurement.is_demo = is_demo
+    if existing is not None:
+        measurement.version += 1
+    measurement.save()
+    return measurement, True

@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from targets import views as target_views
+
+admin.site.site_header = _("Quản trị Chỉ số CCHC An Giang")
+admin.site.site_title = _("Chỉ số CCHC An Giang")
+admin.site.index_title = _("Quản trị hệ thống")
+
+urlpatterns = [
+    path("", target_views.home, name="home"),
+    path("ke-hoach/", target_views.plan_detail, name="plan-detail"),
+    path("dang-nhap/", auth_views.LoginView.as_view(), name="login"),
+    path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("quan-tri/", admin.site.urls),
+    path("", include("indicators.urls")),
+]

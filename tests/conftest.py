@@ -1,0 +1,137 @@
+"""Shared fixtures: personas for every role, hand-made figures, and real Chromium.
+
+Browser tests use Debian's ``chromium`` through Playwright. Without it they are skipped and the
+run says so loudly at the end; with ``CI=true`` a missing browser fails the run instead.
+"""
+
+import os
+import shutil
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+from indicators import roles
+from indicators.models import Agency, Measurement, Period, Profile
+from targets.models import Indicator, Plan, Target
+
+PASSWORD = "mat-khau-thu-nghiem-2021"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def make_user(username, group=None, agency_code=None, **extra):
+    user = User.objects.create_user(username=username, password=PASSWORD, **extra)
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    if agency_code:
+        Profile.objects.create(user=user, agency=Agency.objects.get(code=agency_code))
+    return user
+
+
+@pytest.fixture
+def staff(db):
+    """Chuyên viên Sở Nội vụ."""
+    return make_user("chuyenvien", roles.STAFF)
+
+
+@pytest.fixture
+def officer_a(db):
+    """Cán bộ of Sở Tư pháp."""
+    return make_user("canbo.stp", roles.OFFICER, "STP")
+
+
+@pytest.fixture
+def officer_b(db):
+    """Cán bộ of Phường Mỹ Bình (a commune of Long Xuyên)."""
+    return make_user("canbo.mybinh", roles.OFFICER, "30280")
+
+
+@pytest.fixture
+def leader(db):
+    return make_user("lanhdao", roles.LEADER)
+
+
+@pytest.fixture
+def committee(db):
+    return make_user("bancd", roles.COMMITTEE)
+
+
+@pytest.fixture
+def plan(db):
+    return Plan.objects.get(year=2021)
+
+
+@pytest.fixture
+def periods(db):
+    """{'2021-Q1': Period, ..., '2021': Period}."""
+    return {p.code: p for p in Period.objects.filter(year=2021)}
+
+
+@pytest.fixture
+def target(plan):
+    def get(code):
+        return Target.objects.select_related("indicator").get(plan=plan, code=code)
+
+    return get
+
+
+@pytest.fixture
+def measure(db):
+    """Create a measurement: measure("ho_so_dung_han", "STP", "2021-Q1", 98, 100)."""
+
+    def create(
+        indicator,
+        agency,
+        period,
+        numerator=None,
+        denominator=None,
+        *,
+        rank=None,
+        score=None,
+        status=Measurement.Status.SUBMITTED,
+        note="",
+    ):
+        return Measurement.objects.create(
+            indicator=Indicator.objects.get(code=indicator),
+            agency=Agency.objects.get(code=agency),
+            period=Period.objects.get(code=period),
+            numerator=numerator,
+            denominator=denominator,
+            rank=rank,
+            score=score,
+            status=status,
+            note=note,
+        )
+
+    return create
+
+
+# --- Real Chromium ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not CHROMIUM:
+        if IN_CI:
+            pytest.fail(
+                "Chromium is missing in CI: browser tests must run (apt-get install chromium)."
+            )
+        pytest.skip("CHROMIUM NOT FOUND: browser tests skipped (apt-get install chromium)")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not CHROMIUM:
+        terminalreporter.write_sep("!", "CHROMIUM NOT FOUND: BROWSER TESTS WERE SKIPPED", red=True)
