@@ -1,3 +1,6 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", include("indicators.dashboard_urls")),
+    path("nhap-lieu/", include("indicators.entry_urls")),
+]
