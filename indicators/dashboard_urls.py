@@ -1,1 +1,10 @@
-urlpatterns: list = []
+from django.urls import path
+
+from indicators import dashboards
+
+urlpatterns = [
+    path("chi-tieu/<slug:code>/", dashboards.target_detail, name="dashboard-target"),
+    path("don-vi/<str:code>/", dashboards.agency_detail, name="dashboard-agency"),
+    path("huyen/", dashboards.district, name="dashboard-district"),
+    path("ban-do-nhiet/", dashboards.heatmap, name="dashboard-heatmap"),
+]

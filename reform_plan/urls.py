@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from indicators import dashboards
 from targets import views as target_views
 
 admin.site.site_header = _("Quản trị Chỉ số CCHC An Giang")
@@ -10,7 +11,7 @@ admin.site.site_title = _("Chỉ số CCHC An Giang")
 admin.site.index_title = _("Quản trị hệ thống")
 
 urlpatterns = [
-    path("", target_views.home, name="home"),
+    path("", dashboards.overview, name="home"),
     path("ke-hoach/", target_views.plan_detail, name="plan-detail"),
     path("dang-nhap/", auth_views.LoginView.as_view(), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),

@@ -1,0 +1,369 @@
+"""What each dashboard page shows, assembled from the attainment module (no rules here).
+
+Each ``*_page`` function returns the template context of one page: cards, charts (figure +
+table) and lists. Every number comes from ``indicators.attainment``; every text from
+``indicators.charts`` or the results' own ``*_text`` properties. Each function issues a fixed
+number of queries, whatever the number of years, agencies or targets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from indicators import charts, projections
+from indicators.attainment import (
+    Result,
+    Scope,
+    Status,
+    plan_targets,
+    quarterly_trend,
+    results_by_agency,
+    results_for,
+    summary_counts,
+)
+from indicators.models import Agency, Measurement, Period
+from targets.models import Level, Plan, Target
+from targets.plans import targets_by_focus_area
+
+AGENCY_LEVELS = (Level.TINH, Level.HUYEN, Level.XA)
+
+
+def scope_for(level: str = "", district: Agency | None = None) -> Scope:
+    """The district (with its communes) when one is chosen, else the level, else the province."""
+    if district is not None:
+        return Scope.district(district)
+    if level:
+        return Scope.of_level(level)
+    return Scope.province()
+
+
+def shows_demo(year: int, scope: Scope) -> bool:
+    """Whether any counted figure of the year in scope is a demo figure (one query)."""
+    return Measurement.objects.filter(
+        scope.agency_filter("agency__"),
+        period__year=year,
+        is_demo=True,
+        status__in=Measurement.COUNTED,
+    ).exists()
+
+
+def target_url(target: Target, query: str) -> str:
+    return f"{reverse('dashboard-target', args=[target.code])}?{query}"
+
+
+def agency_url(agency: Agency, query: str) -> str:
+    return f"{reverse('dashboard-agency', args=[agency.code])}?{query}"
+
+
+def better(a, b, target: Target) -> bool:
+    """Whether value ``a`` is strictly better than ``b`` for the target's direction."""
+    return a < b if target.is_rank else a > b
+
+
+def worst_first(pairs: list[tuple[Agency, Result]]) -> list[tuple[Agency, Result]]:
+    """(agency, result) pairs with a value, worst first (lowest rate; highest rank number),
+    ties in the agencies' usual order."""
+    with_value = [(a, r) for a, r in pairs if r.value is not None]
+    return sorted(
+        with_value, key=lambda p: (-p[1].value if p[1].is_rank else p[1].value, p[0].order)
+    )
+
+
+# --- Overview -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Card:
+    result: Result
+    spark: charts.Sparkline | None
+    href: str
+    label: str
+
+
+def overview_page(plan: Plan, period: Period, scope: Scope, *, cumulative: bool, query: str):
+    targets = plan_targets(plan)
+    results = results_for(plan, period, scope, cumulative=cumulative, targets=targets)
+    trend = quarterly_trend(plan, period.year, scope, cumulative=cumulative, targets=targets)
+    shown = {r.target.pk: r for r in results if r.applies}
+    demo = shows_demo(period.year, scope)
+    groups = []
+    for group in targets_by_focus_area(plan):
+        cards = [
+            Card(shown[t.pk], charts.sparkline(trend[t.pk]), target_url(t, query), t.name)
+            for t in group.targets
+            if t.pk in shown
+        ]
+        if cards:
+            groups.append((group.name, cards))
+    applicable = list(shown.values())
+    rows = [(charts.target_label(r.target), target_url(r.target, query), r) for r in applicable]
+    chart_list = [
+        charts.attainment_chart(
+            "ty-le",
+            "Các chỉ tiêu tỷ lệ so với mục tiêu",
+            [row for row in rows if not row[2].is_rank],
+            demo=demo,
+        )
+    ]
+    rank_rows = [row for row in rows if row[2].is_rank]
+    if rank_rows:
+        chart_list.append(
+            charts.attainment_chart(
+                "chi-so",
+                "Các chỉ số xếp hạng so với mục tiêu (nhóm 15/63)",
+                rank_rows,
+                demo=demo,
+                note=""
+                if period.is_annual
+                else "Các chỉ số PAR Index, PAPI, PCI, SIPAS công bố theo năm: chọn kỳ “Năm”.",
+            )
+        )
+    return {
+        "groups": groups,
+        "counts": summary_counts(applicable),
+        "met": summary_counts(applicable)[Status.MET],
+        "total": len(applicable),
+        "charts": chart_list,
+        "demo": demo,
+    }
+
+
+# --- Target detail --------------------------------------------------------------------------
+
+
+def index_history(target: Target) -> list[tuple[int, int, object]]:
+    """(year, rank, score) of the province's counted annual figures for an index."""
+    return list(
+        Measurement.objects.filter(
+            indicator=target.indicator,
+            agency__level=Level.PROVINCE,
+            period__quarter__isnull=True,
+            status__in=Measurement.COUNTED,
+            rank__isnull=False,
+        )
+        .order_by("period__year")
+        .values_list("period__year", "rank", "score")
+    )
+
+
+def ranking_level(target: Target, level: str, district: Agency | None) -> str:
+    """Which agencies the ranking compares: the chosen level, else (without a district) the
+    first level the target applies to."""
+    if level or district is not None:
+        return level
+    return next((lv for lv in AGENCY_LEVELS if lv in target.levels), "")
+
+
+def target_page(plan, target, period, *, level, district, cumulative, query):
+    scope = scope_for(level, district)
+    one = [target]
+    cum = quarterly_trend(plan, period.year, scope, cumulative=True, targets=one)[target.pk]
+    per_q = quarterly_trend(plan, period.year, scope, cumulative=False, targets=one)[target.pk]
+    current = results_for(plan, period, scope, cumulative=cumulative, targets=one)[0]
+    demo = shows_demo(period.year, scope)
+    context = {"result": current, "demo": demo, "charts": [], "outlook": None}
+    if target.is_rank:
+        history = index_history(target)
+        context["charts"].append(charts.rank_history_chart(target, history, demo=demo))
+        return context
+    context["charts"].append(charts.trend_chart(target, cum, per_q, demo=demo))
+    at_period = next((r for r in cum if r.period.quarter == period.quarter), None)
+    if at_period is not None:
+        context["outlook"] = projections.outlook(at_period, per_q)
+        context["method"] = projections.METHOD_TEXT
+
+    levels = [lv for lv in AGENCY_LEVELS if lv in target.levels]
+    level_rows = []
+    for lv in levels:
+        result = results_for(plan, period, Scope.of_level(lv), cumulative=cumulative, targets=one)
+        level_rows.append((str(Level(lv).label), "", result[0]))
+    context["charts"].append(
+        charts.attainment_chart(
+            "theo-cap", "Theo cấp (toàn tỉnh)", level_rows, first_column="Cấp", demo=demo
+        )
+    )
+
+    rank_level = ranking_level(target, level, district)
+    rank_scope = scope_for(rank_level, district)
+    by_agency = results_by_agency(plan, period, rank_scope, cumulative=cumulative, targets=one)
+    agencies = Agency.objects.in_bulk([agency_id for _, agency_id in by_agency])
+    pairs = [
+        (agencies[agency_id], result)
+        for (_, agency_id), result in by_agency.items()
+        if not rank_level or agencies[agency_id].level == rank_level
+    ]
+    ranked = worst_first(pairs)
+    title = "Đơn vị xếp từ thấp đến cao"
+    title += f" – {Scope.of_level(rank_level).label.lower()}" if rank_level else ""
+    title += f", {district.name}" if district else ""
+    context["charts"].append(
+        charts.attainment_chart(
+            "xep-hang",
+            title,
+            [(a.name, agency_url(a, query), r) for a, r in ranked],
+            first_column="Đơn vị",
+            demo=demo,
+        )
+    )
+    context["no_data"] = sorted(
+        (a for a, r in pairs if r.value is None), key=lambda a: (a.order, a.code)
+    )
+    context["rank_level"] = rank_level
+    return context
+
+
+# --- Agency detail --------------------------------------------------------------------------
+
+
+def positions(targets, agency, peers: dict[tuple[int, int], Result]) -> dict[int, tuple]:
+    """Per target, the agency's place among agencies of its level with a value: (place, of)."""
+    out = {}
+    for target in targets:
+        values = [r.value for (t, _), r in peers.items() if t == target.pk and r.value is not None]
+        mine = peers.get((target.pk, agency.pk))
+        if mine is None or mine.value is None:
+            out[target.pk] = (None, len(values))
+        else:
+            place = 1 + sum(better(v, mine.value, target) for v in values)
+            out[target.pk] = (place, len(values))
+    return out
+
+
+def agency_page(plan, agency, period, *, cumulative, query):
+    targets = [t for t in plan_targets(plan) if agency.level in t.levels]
+    scope = Scope.single(agency)
+    results = results_for(plan, period, scope, cumulative=cumulative, targets=targets)
+    trend = quarterly_trend(plan, period.year, scope, cumulative=cumulative, targets=targets)
+    peers_scope = Scope.of_level(agency.level)
+    peers = results_by_agency(plan, period, peers_scope, cumulative=cumulative, targets=targets)
+    places = positions(targets, agency, peers)
+    demo = shows_demo(period.year, scope)
+    level_name = str(Level(agency.level).label).lower()
+
+    quarters = charts.Table(
+        ["Chỉ tiêu"]
+        + [r.period.label for r in (trend[targets[0].pk] if targets else [])]
+        + [f"Kết quả {period.label}", "Trạng thái", f"Vị trí trong {level_name}"]
+    )
+    for result in results:
+        place, of = places[result.target.pk]
+        quarters.rows.append(
+            [charts.Cell(result.target.name, href=target_url(result.target, query), header=True)]
+            + [charts.Cell(r.actual_text, num=True) for r in trend[result.target.pk]]
+            + [
+                charts.Cell(result.actual_text, num=True),
+                charts.status_cell(result),
+                charts.Cell(f"{place}/{of}" if place else "–", num=True),
+            ]
+        )
+    notes = (
+        Measurement.objects.filter(agency=agency, period__year=period.year)
+        .exclude(note="")
+        .select_related("indicator", "period")
+        .order_by("period__quarter", "indicator__order")
+    )
+    return {
+        "demo": demo,
+        "charts": [
+            charts.attainment_chart(
+                "ket-qua",
+                "Kết quả so với mục tiêu",
+                [(charts.target_label(r.target), target_url(r.target, query), r) for r in results],
+                demo=demo,
+            ),
+            charts.Chart("theo-quy", "Từng chỉ tiêu theo quý", quarters, demo=demo),
+        ],
+        "notes": list(notes),
+        "counts": summary_counts(results),
+        "total": len(results),
+    }
+
+
+# --- Agencies × targets: district view and heatmap ------------------------------------------
+
+
+def grid(plan, period, scope, agencies, *, cumulative, sort, query, chart_id, title):
+    """The heatmap chart and per-agency status counts for ``agencies`` in ``scope``."""
+    targets = plan_targets(plan)
+    by_agency = results_by_agency(plan, period, scope, cumulative=cumulative, targets=targets)
+    levels = {a.level for a in agencies}
+    targets = [t for t in targets if levels & set(t.levels)]
+    counts = {}
+    for agency in agencies:
+        mine = [by_agency[(t.pk, agency.pk)] for t in targets if (t.pk, agency.pk) in by_agency]
+        counts[agency.pk] = summary_counts(mine)
+    if sort:
+        agencies = sorted(agencies, key=lambda a: -counts[a.pk][Status.MISSED])
+    demo = shows_demo(period.year, scope)
+    heatmap = charts.heatmap_chart(
+        chart_id,
+        title,
+        [(a.name, agency_url(a, query)) for a in agencies],
+        targets,
+        by_agency,
+        [a.pk for a in agencies],
+        demo=demo,
+    )
+    status_counts = charts.status_count_chart(
+        "so-chi-tieu",
+        "Số chỉ tiêu theo trạng thái của từng đơn vị",
+        [(a.name, agency_url(a, query), counts[a.pk]) for a in agencies],
+        demo=demo,
+    )
+    return heatmap, status_counts, demo
+
+
+def district_page(plan, district, period, *, cumulative, sort, query):
+    scope = Scope.district(district)
+    targets = plan_targets(plan)
+    totals = [
+        r
+        for r in results_for(plan, period, scope, cumulative=cumulative, targets=targets)
+        if r.applies
+    ]
+    agencies = list(Agency.objects.active().in_district(district))
+    heatmap, status_counts, demo = grid(
+        plan,
+        period,
+        scope,
+        agencies,
+        cumulative=cumulative,
+        sort=sort,
+        query=query,
+        chart_id="ban-do-nhiet",
+        title=f"{district.name} và các xã, phường, thị trấn",
+    )
+    summary = charts.attainment_chart(
+        "tong-hop",
+        f"Toàn {district.name} (gồm cấp xã) so với mục tiêu",
+        [(charts.target_label(r.target), target_url(r.target, query), r) for r in totals],
+        demo=demo,
+    )
+    return {
+        "charts": [summary, heatmap, status_counts],
+        "counts": summary_counts(totals),
+        "total": len(totals),
+        "demo": demo,
+    }
+
+
+def heatmap_page(plan, period, *, level, district, cumulative, sort, query):
+    scope = scope_for(level, district)
+    agencies = Agency.objects.active().filter(scope.agency_filter())
+    if district is not None and level:
+        agencies = agencies.filter(level=level)
+    agencies = [a for a in agencies if a.level in AGENCY_LEVELS or not (level or district)]
+    heatmap, status_counts, demo = grid(
+        plan,
+        period,
+        scope,
+        agencies,
+        cumulative=cumulative,
+        sort=sort,
+        query=query,
+        chart_id="ban-do-nhiet",
+        title=f"Đơn vị × chỉ tiêu – {scope.label}",
+    )
+    return {"charts": [heatmap], "demo": demo, "agency_count": len(agencies)}

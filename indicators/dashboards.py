@@ -1,0 +1,167 @@
+"""Attainment dashboards (issue 5): overview, target, agency, district and heatmap pages.
+
+Each view checks access, parses the filters with ``DashboardFilterForm`` (unknown values: 400
+page with the message), asks ``indicators.dashboard_data`` for the page, and renders either the
+whole page or, for htmx requests, only its ``dashboard-body`` partial. ``?csv=<chart>`` with the
+same filters downloads exactly the table of that chart.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.middleware import HtmxDetails
+
+from indicators import dashboard_data as pages
+from indicators.charts import chart_csv
+from indicators.dashboard_forms import DashboardFilterForm, FilterChoices
+from indicators.models import Agency
+from targets.models import Level, Target
+
+VIEW_PERMISSION = "indicators.view_dashboard"
+ENTER_PERMISSION = "indicators.enter_own_agency"
+DATA_ENTRY_URL = "/nhap-lieu/"
+
+
+def _check_access(request) -> None:
+    if not request.user.has_perm(VIEW_PERMISSION):
+        raise PermissionDenied
+
+
+def _filters(request, **options) -> DashboardFilterForm | HttpResponse:
+    """The bound, valid filter form; or the 400 page listing what was wrong."""
+    form = DashboardFilterForm(request.GET, choices=FilterChoices.load(), **options)
+    if form.is_valid():
+        return form
+    return render(request, "dashboards/bad_filter.html", {"form": form}, status=400)
+
+
+def _respond(request, template: str, context: dict, filename: str) -> HttpResponse:
+    """The CSV of one chart, the htmx partial, or the full page."""
+    form = context["form"]
+    wanted = form.cleaned_data["csv"]
+    if wanted:
+        chart = next((c for c in context["charts"] if c.id == wanted), None)
+        if chart is None:
+            raise Http404("Không có bảng số liệu này.")
+        return chart_csv(chart, f"{filename}-{form.cleaned_data['period'].code}")
+    htmx: HtmxDetails = request.htmx
+    if htmx and not htmx.history_restore_request:
+        template += "#dashboard-body"
+    context.update(
+        period=form.cleaned_data["period"],
+        plan=form.plan,
+        query=context.get("query", form.query()),
+        filter_fields=[form[name] for name in context["fields"]],
+    )
+    return render(request, template, context)
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def overview(request):
+    """Home page: every target of the plan for the chosen period and scope."""
+    if not request.user.has_perm(VIEW_PERMISSION):
+        if request.user.has_perm(ENTER_PERMISSION):
+            return redirect(DATA_ENTRY_URL)
+        raise PermissionDenied
+    form = _filters(request)
+    if isinstance(form, HttpResponse):
+        return form
+    data = form.cleaned_data
+    scope = pages.scope_for(data["level"], data["district"])
+    context = pages.overview_page(
+        form.plan, data["period"], scope, cumulative=data["mode"], query=form.query()
+    )
+    context.update(form=form, scope=scope, fields=["period", "mode", "level", "district"])
+    return _respond(request, "dashboards/overview.html", context, "tong-quan")
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def target_detail(request, code: str):
+    _check_access(request)
+    form = _filters(request)
+    if isinstance(form, HttpResponse):
+        return form
+    data = form.cleaned_data
+    target = get_object_or_404(
+        Target.objects.select_related("indicator"), plan=form.plan, code=code
+    )
+    context = pages.target_page(
+        form.plan,
+        target,
+        data["period"],
+        level=data["level"],
+        district=data["district"],
+        cumulative=data["mode"],
+        query=form.query(),
+    )
+    fields = ["period", "mode"] if target.is_rank else ["period", "mode", "level", "district"]
+    context.update(form=form, target=target, fields=fields)
+    return _respond(request, "dashboards/target.html", context, f"chi-tieu-{target.code}")
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def agency_detail(request, code: str):
+    _check_access(request)
+    agency = get_object_or_404(Agency, code=code)
+    form = _filters(request)
+    if isinstance(form, HttpResponse):
+        return form
+    data = form.cleaned_data
+    context = pages.agency_page(
+        form.plan, agency, data["period"], cumulative=data["mode"], query=form.query()
+    )
+    context.update(form=form, agency=agency, fields=["period", "mode"])
+    return _respond(request, "dashboards/agency.html", context, f"don-vi-{agency.code}")
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def district(request):
+    _check_access(request)
+    form = _filters(request, district_blank=None)
+    if isinstance(form, HttpResponse):
+        return form
+    data = form.cleaned_data
+    chosen = data["district"] or (form.choices.districts or [None])[0]
+    if chosen is None:
+        raise Http404("Chưa có huyện, thị xã, thành phố nào.")
+    query = form.query(district=chosen.code)
+    context = pages.district_page(
+        form.plan, chosen, data["period"], cumulative=data["mode"], sort=data["sort"], query=query
+    )
+    context.update(
+        form=form, district=chosen, query=query, fields=["district", "period", "mode", "sort"]
+    )
+    return _respond(request, "dashboards/district.html", context, f"huyen-{chosen.code}")
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def heatmap(request):
+    _check_access(request)
+    form = _filters(request)
+    if isinstance(form, HttpResponse):
+        return form
+    data = form.cleaned_data
+    context = pages.heatmap_page(
+        form.plan,
+        data["period"],
+        level=data["level"],
+        district=data["district"],
+        cumulative=data["mode"],
+        sort=data["sort"],
+        query=form.query(),
+    )
+    context.update(
+        form=form,
+        fields=["period", "mode", "level", "district", "sort"],
+        level_label=Level(data["level"]).label if data["level"] else "",
+    )
+    return _respond(request, "dashboards/heatmap.html", context, "ban-do-nhiet")

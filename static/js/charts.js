@@ -1,0 +1,40 @@
+/* Draw every Plotly figure of the page from its json_script data (issue 5).
+   Figures are built in Python; this file only hands them to plotly.js, after the first load,
+   after each htmx swap, and when htmx restores a page from its history cache. */
+(function () {
+  "use strict";
+  var config = { responsive: true, displayModeBar: false };
+
+  function draw(root) {
+    if (!window.Plotly || !root || !root.querySelectorAll) return;
+    root.querySelectorAll("[data-figure]").forEach(function (el) {
+      if (el.dataset.drawn) return;
+      var source = document.getElementById(el.dataset.figure);
+      if (!source) return;
+      var figure = JSON.parse(source.textContent);
+      el.dataset.drawn = "1";
+      window.Plotly.newPlot(el, figure.data, figure.layout, config);
+    });
+  }
+
+  // Before htmx saves a page in its history cache, drop the drawings: the saved copy keeps
+  // the json_script data, and the charts are drawn again when the page comes back.
+  function purge() {
+    document.querySelectorAll("[data-figure][data-drawn]").forEach(function (el) {
+      window.Plotly.purge(el);
+      el.innerHTML = "";
+      delete el.dataset.drawn;
+    });
+  }
+
+  document.addEventListener("htmx:beforeHistorySave", purge);
+  document.addEventListener("htmx:historyRestore", function () { draw(document); });
+  if (window.htmx) {
+    window.htmx.onLoad(draw);
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { draw(document); });
+  } else {
+    draw(document);
+  }
+})();
