@@ -128,11 +128,17 @@ def base_layout(**extra) -> dict:
     layout = {
         "separators": ",.",
         "font": {"family": "Segoe UI, Noto Sans, DejaVu Sans, Arial, sans-serif", "size": 13},
-        "margin": {"l": 10, "r": 20, "t": 10, "b": 40},
+        "margin": {"l": 10, "r": 20, "t": 36, "b": 40},
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
         "hoverlabel": {"align": "left"},
-        "legend": {"orientation": "h", "x": 0, "y": -0.12, "yanchor": "top"},
+        "legend": {
+            "orientation": "h",
+            "x": 0,
+            "y": 1,
+            "yanchor": "bottom",
+            "traceorder": "normal",
+        },
         "autosize": True,
     }
     layout.update(extra)
@@ -176,7 +182,12 @@ def attainment_chart(
         "name": "Mục tiêu",
         "y": labels,
         "x": [float(r.threshold) for _, _, r in rows],
-        "marker": {"symbol": "line-ns-open", "size": 26, "line": {"width": 3, "color": INK}},
+        "marker": {
+            "symbol": "line-ns-open",
+            "size": 26,
+            "color": INK,
+            "line": {"width": 3, "color": INK},
+        },
         "hovertext": [f"Mục tiêu: {r.target.goal_text}" for _, _, r in rows],
         "hovertemplate": "%{hovertext}<extra></extra>",
     }
@@ -185,7 +196,13 @@ def attainment_chart(
         if is_rank
         else {"title": {"text": "Tỷ lệ (%)"}, "range": [0, 105], "ticksuffix": "%"}
     )
+    short = [wrap(label, 14) for label, _, _ in rows]
     figure = {
+        # on a phone (see charts.js) labels wrap tighter and bars carry the value only
+        "compact": {
+            "data": [{"y": short, "text": [r.actual_text for _, _, r in rows]}, {"y": short}],
+            "layout": {"font": {"size": 11}},
+        },
         "data": [bars, goals],
         "layout": base_layout(
             height=max(220, 90 + 44 * len(rows)),
@@ -262,6 +279,7 @@ def trend_chart(
             yaxis={
                 "range": [max(0, int(low) - 5), 101],
                 "ticksuffix": "%",
+                "automargin": True,
                 "gridcolor": "#e5e9ee",
                 "fixedrange": True,
             },
@@ -312,7 +330,15 @@ def rank_history_chart(target: Target, history: list[tuple[int, int, object]], *
         ],
         "layout": base_layout(
             height=300,
-            yaxis={"autorange": "reversed", "title": {"text": "Thứ hạng"}, "fixedrange": True},
+            yaxis={
+                "range": [
+                    max([rank for _, rank, _ in history] + [int(target.threshold)]) + 5,
+                    0,
+                ],
+                "title": {"text": "Thứ hạng (1 là cao nhất)"},
+                "automargin": True,
+                "fixedrange": True,
+            },
             xaxis={"type": "category", "fixedrange": True},
         ),
     }
@@ -404,10 +430,23 @@ def heatmap_chart(
         ],
         "layout": base_layout(
             height=max(260, 140 + 26 * len(agencies)),
-            xaxis={"side": "top", "automargin": True, "fixedrange": True, "tickangle": 0},
-            yaxis={"autorange": "reversed", "automargin": True, "fixedrange": True},
+            xaxis={
+                "side": "top",
+                "automargin": True,
+                "fixedrange": True,
+                "tickangle": 0,
+                "showgrid": False,
+            },
+            yaxis={
+                "autorange": "reversed",
+                "automargin": True,
+                "fixedrange": True,
+                "showgrid": False,
+            },
             margin={"l": 10, "r": 10, "t": 10, "b": 10},
         ),
+        # narrower screens scroll sideways instead of squeezing the cells (charts.js)
+        "min_width": 220 + 90 * len(targets),
     }
     return Chart(chart_id, title, table, figure if agencies and targets else None, demo)
 

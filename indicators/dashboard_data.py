@@ -244,7 +244,10 @@ def agency_page(plan, agency, period, *, cumulative, query):
 
     quarters = charts.Table(
         ["Chỉ tiêu"]
-        + [r.period.label for r in (trend[targets[0].pk] if targets else [])]
+        + [
+            r.period.cumulative_label if cumulative else r.period.label
+            for r in (trend[targets[0].pk] if targets else [])
+        ]
         + [f"Kết quả {period.label}", "Trạng thái", f"Vị trí trong {level_name}"]
     )
     for result in results:

@@ -12,8 +12,20 @@
       var source = document.getElementById(el.dataset.figure);
       if (!source) return;
       var figure = JSON.parse(source.textContent);
+      var options = config;
       el.dataset.drawn = "1";
-      window.Plotly.newPlot(el, figure.data, figure.layout, config);
+      if (figure.compact && el.clientWidth < 560) {
+        // phone: the Python-built compact variant (shorter labels, smaller text)
+        figure.compact.data.forEach(function (patch, i) { Object.assign(figure.data[i], patch); });
+        Object.assign(figure.layout, figure.compact.layout);
+      }
+      if (figure.min_width && el.clientWidth < figure.min_width) {
+        // wide grids keep readable cells and scroll sideways in their .chart-scroll box
+        figure.layout.width = figure.min_width;
+        figure.layout.autosize = false;
+        options = Object.assign({}, config, { responsive: false });
+      }
+      window.Plotly.newPlot(el, figure.data, figure.layout, options);
     });
   }
 
