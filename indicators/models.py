@@ -65,6 +65,13 @@ class Period(models.Model):
     start = models.DateField(_("từ ngày"))
     end = models.DateField(_("đến ngày"))
     deadline = models.DateField(_("hạn báo cáo"))
+    # Issue #4: staff close a whole period once the report is final; no figure of a locked
+    # period can be entered, submitted or reopened until it is unlocked in the admin.
+    locked = models.BooleanField(
+        _("đã khóa sổ"),
+        default=False,
+        help_text=_("Khi khóa sổ, không ai nhập, gửi hoặc sửa số liệu của kỳ này."),
+    )
 
     class Meta:
         ordering = ["year", models.F("quarter").asc(nulls_last=True)]
@@ -281,3 +288,45 @@ class Measurement(models.Model):
     def nothing_to_report(self) -> bool:
         """0/0: "không phát sinh", which neither helps nor hurts a rate."""
         return self.numerator == 0 and self.denominator == 0
+
+
+# --- Evidence (issue #4) ------------------------------------------------------------------------
+
+
+def evidence_path(instance, filename: str) -> str:
+    """Stored under MEDIA_ROOT (outside the web root) with a random name; the original name is
+    kept in the database only, so a file name can never choose where a file lands."""
+    import uuid
+    from pathlib import PurePath
+
+    suffix = PurePath(filename).suffix.lower()
+    return f"evidence/{instance.measurement.period.code}/{uuid.uuid4().hex}{suffix}"
+
+
+class Evidence(models.Model):
+    """A supporting document (tài liệu kiểm chứng) attached to one figure. Served only through a
+    view that checks the reader may see the figure."""
+
+    measurement = models.ForeignKey(
+        Measurement, on_delete=models.CASCADE, related_name="evidence", verbose_name=_("số liệu")
+    )
+    file = models.FileField(_("tệp"), upload_to=evidence_path, max_length=255)
+    original_name = models.CharField(_("tên tệp"), max_length=255)
+    size = models.PositiveBigIntegerField(_("dung lượng"))
+    content_type = models.CharField(_("loại tệp"), max_length=100)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("người tải lên"),
+    )
+    uploaded_at = models.DateTimeField(_("thời điểm tải lên"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at"]
+        verbose_name = _("tài liệu kiểm chứng")
+        verbose_name_plural = _("tài liệu kiểm chứng")
+
+    def __str__(self):
+        return self.original_name

@@ -214,6 +214,14 @@ if PRODUCTION:
 REPORTING_DEADLINE_DAY = env_int("REPORTING_DEADLINE_DAY", 15)
 # Demo users and demo figures are refused in production.
 DEMO_ALLOWED = not PRODUCTION
+# Issue #4 (data entry in the browser): upload limits. Evidence files (PDF, images, Word/Excel)
+# up to 10 MB each; Excel/CSV uploads of figures up to 5 MB and 20.000 rows (the command line
+# has no row limit). A reverse proxy should also cap request bodies (nginx client_max_body_size).
+EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 20000)
+# Form fields other than files: the grid posts at most a few hundred fields.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,304 @@
+"""Data entry in the browser (issue #4): the start page, the entry form for one agency and one
+period, and its live check. Who may see or enter what is decided by ``indicators.access``."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.middleware import HtmxDetails
+
+from indicators import access, workflow
+from indicators.entry_forms import (
+    EntryRow,
+    EntryStartForm,
+    GridFilterForm,
+    agencies_for_grid,
+    bind_rows,
+    build_grid_rows,
+    build_rows,
+    group_rows,
+)
+from indicators.models import Agency, Period
+from targets.models import Level, Target
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+def default_period() -> Period | None:
+    """The latest quarter that has started (the one being reported on), else any period."""
+    today = timezone.localdate()
+    started = Period.objects.filter(quarter__isnull=False, start__lte=today)
+    return started.order_by("-year", "-quarter").first() or Period.objects.first()
+
+
+@require_http_methods(["GET"])
+def entry_start(request: HtmxHttpRequest) -> HttpResponse:
+    """Pick a period and an agency: staff search all agencies, officers see their own."""
+    access.require_entry_section(request.user)
+    form = EntryStartForm(request.GET)
+    data = form.cleaned_data if form.is_valid() else {}
+    period = data.get("period") or default_period()
+    if access.can_enter(request.user):
+        agencies = access.enterable_agencies(request.user)
+    else:
+        agencies = access.visible_agencies(request.user).filter(active=True)
+    if data.get("q"):
+        agencies = agencies.filter(Q(name__icontains=data["q"]) | Q(code__iexact=data["q"]))
+    if data.get("level"):
+        agencies = agencies.filter(level=data["level"])
+    context = {
+        "form": form,
+        "period": period,
+        "periods": Period.objects.all(),
+        "agencies": agencies.select_related("parent")[:60],
+        "total": agencies.count(),
+        "may_enter": access.can_enter(request.user),
+        "may_approve": access.can_approve(request.user),
+        "grid_links": _grid_links(request.user, period) if period else [],
+    }
+    template = "entry/start.html#agency-list" if request.htmx else "entry/start.html"
+    return render(request, template, context)
+
+
+def _grid_links(user, period: Period) -> list:
+    """For each level the user enters more than one agency of: links to the grid of each
+    indicator of that level."""
+    levels = access.enterable_agencies(user).values("level").annotate(n=Count("pk"))
+    many = {row["level"] for row in levels if row["n"] > 1}
+    targets = Target.objects.filter(plan__year=period.year).select_related("indicator")
+    links = []
+    for value, label in Level.choices:
+        mine = [t for t in targets if value in many and value in t.levels]
+        mine = [t for t in mine if t.indicator.is_annual == period.is_annual]
+        if mine:
+            links.append(
+                (
+                    label,
+                    [
+                        (
+                            t,
+                            reverse("entry-grid", args=[period.code, t.indicator.code])
+                            + f"?level={value}",
+                        )
+                        for t in mine
+                    ],
+                )
+            )
+    return links
+
+
+@require_http_methods(["GET", "POST"])
+def entry_form(request: HtmxHttpRequest, period_code: str, agency_code: str) -> HttpResponse:
+    """Every indicator of one agency for one period: save a draft, submit, or (staff) approve."""
+    access.require_entry_section(request.user)
+    period = get_object_or_404(Period, code=period_code)
+    agency = access.get_agency_for_user(request.user, agency_code)
+    may_enter = access.may_enter_for(request.user, agency)
+    rows = build_rows(agency, period)
+    notice = ""
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "approve_all":
+            access.require_approve(request.user)
+            notice = _approve_all(request, rows)
+        elif action in ("save", "submit"):
+            if not may_enter:
+                raise PermissionDenied("Bạn chỉ có quyền xem số liệu.")
+            saved = _save_rows(request, agency, period, rows, submit=action == "submit")
+            if saved is not None and not request.htmx:
+                messages.success(request, saved)
+                return redirect("entry-form", period_code=period.code, agency_code=agency.code)
+            if saved is not None:
+                rows, notice = build_rows(agency, period), saved
+        else:
+            return HttpResponse("Thao tác không hợp lệ.", status=400)
+    if not rows or rows[0].form is None or not rows[0].form.is_bound:
+        bind_rows(rows)
+    for row in rows:
+        row.editable = may_enter
+    context = {
+        "period": period,
+        "agency": agency,
+        "groups": group_rows(rows),
+        "rows": rows,
+        "may_enter": may_enter,
+        "may_approve": access.can_approve(request.user),
+        "notice": notice,
+        "has_errors": any(r.form.is_bound and (r.form.errors or r.problem) for r in rows),
+        "periods": Period.objects.all(),
+        "late": timezone.localdate() > period.deadline,
+    }
+    template = "entry/form.html#entry-sheet" if request.htmx else "entry/form.html"
+    return render(request, template, context)
+
+
+def _save_rows(request, agency: Agency, period: Period, rows: list[EntryRow], *, submit: bool):
+    """Check every row, then save all or nothing. Returns a success message, or None when the
+    rows now carry errors (to show beside their fields)."""
+    bind_rows(rows, request.POST, submitting=submit)
+    if not all(row.form.is_valid() for row in rows):
+        return None
+    entries = [row.entry for row in rows if row.form.figures is not None]
+    if not entries:
+        rows[0].form.add_error(None, "Chưa nhập số liệu nào.") if rows else None
+        return None
+    changed, problems = workflow.entries_save(
+        entries=entries, agency=agency, period=period, submit=submit, user=request.user
+    )
+    if problems:
+        for row in rows:
+            problem = problems.get(row.prefix)
+            if problem is not None:
+                row.problem = str(problem)
+                row.conflict = getattr(problem, "current", None)
+        return None
+    if submit:
+        return f"Đã gửi {len(entries)} số liệu tới Sở Nội vụ."
+    return f"Đã lưu nháp ({changed} số liệu thay đổi)."
+
+
+def _approve_all(request, rows: list[EntryRow]) -> str:
+    """Approve every submitted figure on the sheet at the version the reviewer saw."""
+    versions = {}
+    for row in rows:
+        if row.current is not None and row.current.status == "submitted":
+            raw = request.POST.get(f"{row.prefix}-version", "")
+            versions[row.current.pk] = int(raw) if raw.isdigit() else -1
+    approved, problems = workflow.approve_many(versions=versions, user=request.user)
+    rows[:] = build_rows(rows[0].agency, rows[0].period) if rows else []
+    text = f"Đã duyệt {approved} số liệu."
+    return text + (" " + " ".join(problems) if problems else "")
+
+
+@require_POST
+def entry_check(request: HtmxHttpRequest, period_code: str, agency_code: str) -> HttpResponse:
+    """Check one row as it is typed (htmx): its rate, status and field errors. Writes nothing."""
+    access.require_entry_section(request.user)
+    period = get_object_or_404(Period, code=period_code)
+    agency = access.get_agency_for_user(request.user, agency_code)
+    access.require_enter(request.user, agency)
+    rows = [r for r in build_rows(agency, period) if r.prefix == request.POST.get("indicator")]
+    if not rows:
+        return HttpResponse("Chỉ số không áp dụng cho đơn vị này.", status=400)
+    row = bind_rows(rows, request.POST)[0]
+    row.form.is_valid()
+    row.live = True
+    return render(request, "entry/form.html#row-feedback", {"row": row, "live": True})
+
+
+# --- Grid: one indicator, one period, many agencies ----------------------------------------------
+
+
+def _grid_setup(request, period_code: str, indicator_code: str, data):
+    """The period, the filter form, the target and the rows the user may enter in the grid."""
+    access.require_entry_section(request.user)
+    period = get_object_or_404(Period, code=period_code)
+    targets = Target.objects.filter(plan__year=period.year, indicator__code=indicator_code)
+    targets = list(targets.select_related("indicator", "plan"))
+    if not targets or targets[0].indicator.is_annual != period.is_annual:
+        raise Http404("Chỉ số không nhập theo kỳ này.")
+    form = GridFilterForm(data)
+    if not form.is_valid():
+        return period, form, None, []
+    level, district = form.cleaned_data["level"], form.cleaned_data["district"]
+    target = next((t for t in targets if level in t.levels), None)
+    if target is None:
+        form.add_error("level", "Chỉ tiêu này không áp dụng cho cấp đã chọn.")
+        return period, form, None, []
+    agencies = agencies_for_grid(request.user, level, district)
+    return period, form, target, build_grid_rows(target, period, agencies)
+
+
+@require_http_methods(["GET", "POST"])
+def entry_grid(request: HtmxHttpRequest, period_code: str, indicator_code: str) -> HttpResponse:
+    """A table of agencies for one indicator: rows save as they are left (htmx); without
+    JavaScript the whole table is saved (or submitted) at once."""
+    period, form, target, rows = _grid_setup(request, period_code, indicator_code, request.GET)
+    if request.method == "POST":
+        if not access.can_enter(request.user):
+            raise PermissionDenied("Bạn chỉ có quyền xem số liệu.")
+        submit = request.POST.get("action") == "submit"
+        message = _save_grid(request, period, rows, submit=submit)
+        if message:
+            messages.success(request, message)
+            return redirect(request.get_full_path())
+    else:
+        bind_rows(rows)
+    context = {
+        "period": period,
+        "form": form,
+        "target": target,
+        "rows": rows,
+        "has_errors": any(r.form.is_bound and (r.form.errors or r.problem) for r in rows),
+    }
+    status = 200 if form.is_valid() else 400
+    return render(request, "entry/grid.html", context, status=status)
+
+
+def _save_grid(request, period: Period, rows: list[EntryRow], *, submit: bool) -> str | None:
+    """Save every row with input in one transaction, or nothing (errors stay on their rows)."""
+    bind_rows(rows, request.POST, submitting=submit)
+    if not all(row.form.is_valid() for row in rows):
+        return None
+    todo = [row for row in rows if row.form.figures is not None]
+    with transaction.atomic():
+        for row in todo:
+            _, problems = workflow.entries_save(
+                entries=[row.entry],
+                agency=row.agency,
+                period=period,
+                submit=submit,
+                user=request.user,
+            )
+            if problems:
+                row.problem = str(problems[row.indicator.code])
+                row.conflict = getattr(problems[row.indicator.code], "current", None)
+        if any(row.problem for row in todo):
+            transaction.set_rollback(True)
+            return None
+    return f"Đã {'gửi' if submit else 'lưu'} {len(todo)} dòng."
+
+
+@require_POST
+def grid_row(
+    request: HtmxHttpRequest, period_code: str, indicator_code: str, agency_code: str
+) -> HttpResponse:
+    """Save one grid row as a draft when the user leaves it; answer the row re-rendered."""
+    period, form, target, _ = _grid_setup(request, period_code, indicator_code, request.GET)
+    agency = access.get_agency_for_user(request.user, agency_code)
+    access.require_enter(request.user, agency)
+    if target is None or agency.level not in target.levels:
+        return HttpResponse("Chỉ tiêu không áp dụng cho đơn vị này.", status=400)
+    row = build_grid_rows(target, period, [agency])[0]
+    bind_rows([row], request.POST)
+    if row.form.is_valid() and row.form.figures is not None:
+        changed, problems = workflow.entries_save(
+            entries=[row.entry], agency=agency, period=period, submit=False, user=request.user
+        )
+        if problems:
+            row.problem = str(problems[row.indicator.code])
+            row.conflict = getattr(problems[row.indicator.code], "current", None)
+        else:
+            row = build_grid_rows(target, period, [agency])[0]
+            bind_rows([row])
+            row.saved = True
+    if not request.htmx:
+        return redirect(
+            reverse("entry-grid", args=[period.code, indicator_code])
+            + "?"
+            + request.GET.urlencode()
+        )
+    return render(
+        request,
+        "entry/grid.html#grid-row",
+        {"row": row, "period": period, "target": target, "form": form},
+    )

@@ -1,0 +1,501 @@
+"""Forms of the data-entry screens (issue #4) and the rows they are laid out in.
+
+Every figure typed in the browser is checked by ``indicators.measurements.check_figures``, the
+same rules as the command-line import; these forms only put its Vietnamese messages next to the
+right field. Counts are text fields so that "1.234" is read as 1234 (``parse_count``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import PurePath
+
+from django import forms
+from django.conf import settings
+from django.db.models import Count
+
+from indicators import access
+from indicators.attainment import Status, rate_of, status_for
+from indicators.formatting import format_number, format_percent
+from indicators.measurements import MESSAGES, Figures, check_figures, same_figures
+from indicators.models import Agency, Measurement, Period
+from indicators.workflow import (
+    SHARP_CHANGE_POINTS,
+    Entry,
+    locked_reason,
+    previous_period,
+    sharp_change,
+)
+from targets.models import Level, Target
+from targets.plans import INDICES_GROUP
+
+REQUIRED = MESSAGES["required"]
+FIGURE_FIELDS = ("numerator", "denominator", "rank", "score", "note")
+MSG_SHARP = (
+    f"Số liệu thay đổi hơn {SHARP_CHANGE_POINTS} điểm phần trăm so với kỳ trước: "
+    "vui lòng ghi giải trình trước khi gửi."
+)
+MSG_CANNOT_CLEAR = "Không thể xóa số liệu đã nhập. Nếu trong kỳ không phát sinh hồ sơ, nhập 0 và 0."
+
+
+class PeriodChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.label
+
+
+class AgencyChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name} ({obj.code})"
+
+
+def period_field(**kwargs) -> PeriodChoiceField:
+    return PeriodChoiceField(
+        queryset=Period.objects.all(),
+        to_field_name="code",
+        label="Kỳ báo cáo",
+        error_messages={"invalid_choice": "Không có kỳ báo cáo này."},
+        **kwargs,
+    )
+
+
+class EntryStartForm(forms.Form):
+    """The start page's filters: which period, and a search for an agency by name or code."""
+
+    period = period_field(required=False)
+    q = forms.CharField(label="Tìm đơn vị (tên hoặc mã)", required=False, max_length=100)
+    level = forms.ChoiceField(
+        label="Cấp", required=False, choices=[("", "Tất cả các cấp"), *Level.choices]
+    )
+
+
+class FigureForm(forms.Form):
+    """One figure of one agency: two counts (or a rank and a score), a note, and the version
+    of the measurement the person saw (for conflict detection)."""
+
+    numerator = forms.CharField(required=False, max_length=40)
+    denominator = forms.CharField(required=False, max_length=40)
+    rank = forms.CharField(required=False, max_length=20)
+    score = forms.CharField(required=False, max_length=20)
+    note = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 1})
+    )
+    version = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+
+    def __init__(self, *args, row: EntryRow, submitting: bool = False, **kwargs):
+        self.row = row
+        self.submitting = submitting
+        self.figures: Figures | None = None
+        super().__init__(*args, **kwargs)
+
+    def has_input(self) -> bool:
+        return any((self.data.get(self.add_prefix(name)) or "").strip() for name in FIGURE_FIELDS)
+
+    def clean(self):
+        data = super().clean()
+        row = self.row
+        if not self.has_input():
+            if row.current is not None and not row.locked:
+                self.add_error(None, MSG_CANNOT_CLEAR)
+            return data
+        checked = check_figures(
+            row.indicator,
+            row.agency,
+            row.period,
+            {k: data.get(k) for k in FIGURE_FIELDS},
+            row.targets,
+        )
+        for name, messages in checked.errors.items():
+            for message in messages:
+                self.add_error(name if name in self.fields else None, message)
+        if (
+            row.locked
+            and row.current is not None
+            and not same_figures(row.current, checked.figures)
+        ):
+            self.add_error(None, row.locked)
+        needs_note = self.submitting and checked.ok and not checked.figures.note
+        if needs_note and sharp_change(row.previous, checked.figures):
+            self.add_error("note", MSG_SHARP)
+        if checked.ok:
+            self.figures = checked.figures
+        return data
+
+    def field_errors(self, name: str) -> list[str]:
+        return list(self.errors.get(name, [])) if self.is_bound else []
+
+
+@dataclass
+class EntryRow:
+    """Everything one line of an entry screen shows: the target, the saved figure, last
+    period's figure, the form, and the rate and status of what is typed (or saved)."""
+
+    target: Target
+    agency: Agency
+    period: Period
+    targets: list[Target]
+    current: Measurement | None
+    previous: Measurement | None
+    evidence_count: int = 0
+    form: FigureForm | None = None
+    conflict: Measurement | None = None
+    problem: str = ""
+    editable: bool = True
+    live: bool = False
+    key: str = ""  # the form prefix: the indicator's code, or the agency's code in the grid
+    saved: bool = False
+
+    @property
+    def indicator(self):
+        return self.target.indicator
+
+    @property
+    def prefix(self) -> str:
+        return self.key or self.indicator.code
+
+    @property
+    def locked(self) -> str | None:
+        return locked_reason(self.period, self.current)
+
+    @property
+    def disabled(self) -> bool:
+        return not self.editable or bool(self.locked)
+
+    @property
+    def grid_fields(self) -> list:
+        return [self.form["numerator"], self.form["denominator"]]
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        if self.indicator.is_rate:
+            return ("numerator", "denominator", "note")
+        return ("rank", "score", "note")
+
+    @property
+    def error_slots(self) -> list[tuple[str, list[str]]]:
+        """(element id suffix, messages) for each field and the row; while typing (``live``)
+        a field not filled in yet is not reported as missing."""
+        errors = self.form.errors if self.form is not None and self.form.is_bound else {}
+        slots = []
+        for name in self.field_names:
+            messages = list(errors.get(name, []))
+            if self.live:
+                messages = [m for m in messages if m != REQUIRED]
+            slots.append((f"{self.prefix}-{name}", messages))
+        slots.append((f"{self.prefix}-all", list(errors.get("__all__", []))))
+        return slots
+
+    @property
+    def shown_figures(self) -> Figures | None:
+        """What the rate is computed from: the valid typed figures, else the saved ones."""
+        if self.form is not None and self.form.is_bound:
+            return self.form.figures if self.form.is_valid() else None
+        if self.current is not None:
+            c = self.current
+            return Figures(c.numerator, c.denominator, c.rank, c.score, c.note)
+        return None
+
+    @property
+    def value(self) -> Fraction | None:
+        f = self.shown_figures
+        if f is None:
+            return None
+        if self.indicator.is_rate:
+            return None if f.denominator is None else rate_of(f.numerator or 0, f.denominator)
+        return None if f.rank is None else Fraction(f.rank)
+
+    @property
+    def value_text(self) -> str:
+        f = self.shown_figures
+        if f is None:
+            return "–"
+        if not self.indicator.is_rate:
+            return f"{f.rank}/63"
+        if f.denominator == 0:
+            return "Không phát sinh"
+        return format_percent(self.value, 1)
+
+    @property
+    def status(self) -> Status:
+        return status_for(self.value, self.target)
+
+    @property
+    def sharp(self) -> bool:
+        return sharp_change(self.previous, self.shown_figures)
+
+    @property
+    def previous_text(self) -> str:
+        p = self.previous
+        if p is None:
+            return "–"
+        if p.rank is not None:
+            return f"{p.rank}/63"
+        rate = rate_of(p.numerator or 0, p.denominator or 0)
+        rate_text = format_percent(rate, 1) if rate is not None else "không phát sinh"
+        return f"{format_number(p.numerator)} / {format_number(p.denominator)} ({rate_text})"
+
+    @property
+    def entry(self) -> Entry:
+        return Entry(self.indicator, self.form.figures, self.form.cleaned_data.get("version"))
+
+
+def plan_targets_for(agency: Agency, period: Period) -> tuple[list[Target], list[Target]]:
+    """(all targets of the period's plan, those that apply to ``agency`` in ``period``):
+    quarterly rate indicators for a quarter, the four indices for the province in the year."""
+    targets = list(
+        Target.objects.filter(plan__year=period.year)
+        .select_related("indicator", "focus_area", "plan")
+        .order_by("focus_area__order", "order")
+    )
+    mine = [
+        t for t in targets if agency.level in t.levels and t.indicator.is_annual == period.is_annual
+    ]
+    # focus areas first in plan order, the indices (no focus area) last
+    mine.sort(key=lambda t: (t.focus_area is None, t.focus_area.order if t.focus_area else 0))
+    return targets, mine
+
+
+def build_rows(agency: Agency, period: Period) -> list[EntryRow]:
+    """The lines of the entry form for one agency and period, with saved and last period's
+    figures. A fixed number of queries."""
+    targets, mine = plan_targets_for(agency, period)
+    indicator_ids = [t.indicator_id for t in mine]
+    current = {
+        m.indicator_id: m
+        for m in Measurement.objects.filter(
+            agency=agency, period=period, indicator_id__in=indicator_ids
+        ).annotate(n_evidence=Count("evidence"))
+    }
+    before = previous_period(period)
+    previous = (
+        {
+            m.indicator_id: m
+            for m in Measurement.objects.filter(
+                agency=agency, period=before, indicator_id__in=indicator_ids
+            )
+        }
+        if before
+        else {}
+    )
+    return [
+        EntryRow(
+            target=t,
+            agency=agency,
+            period=period,
+            targets=targets,
+            current=current.get(t.indicator_id),
+            previous=previous.get(t.indicator_id),
+            evidence_count=getattr(current.get(t.indicator_id), "n_evidence", 0),
+        )
+        for t in mine
+    ]
+
+
+def bind_rows(rows: list[EntryRow], data=None, *, submitting: bool = False) -> list[EntryRow]:
+    """Attach a form to each row: bound to ``data`` (a POST) or filled from the saved figure."""
+    for row in rows:
+        initial = {}
+        if row.current is not None:
+            c = row.current
+            initial = {
+                "numerator": "" if c.numerator is None else c.numerator,
+                "denominator": "" if c.denominator is None else c.denominator,
+                "rank": "" if c.rank is None else c.rank,
+                "score": "" if c.score is None else f"{c.score.normalize():f}".replace(".", ","),
+                "note": c.note,
+                "version": c.version,
+            }
+        row.form = FigureForm(
+            data, row=row, submitting=submitting, prefix=row.prefix, initial=initial
+        )
+    return rows
+
+
+@dataclass
+class RowGroup:
+    name: str
+    rows: list[EntryRow] = field(default_factory=list)
+
+
+def group_rows(rows: list[EntryRow]) -> list[RowGroup]:
+    """Rows grouped by focus area, in plan order; the indices in a group of their own."""
+    groups: list[RowGroup] = []
+    for row in rows:
+        name = row.target.focus_area.name if row.target.focus_area else INDICES_GROUP
+        if not groups or groups[-1].name != name:
+            groups.append(RowGroup(name))
+        groups[-1].rows.append(row)
+    return groups
+
+
+class ReviewForm(forms.Form):
+    """Approve, return or reopen one figure; a reason is required to return or reopen."""
+
+    action = forms.ChoiceField(
+        choices=[("approve", "Duyệt"), ("return", "Trả lại"), ("reopen", "Mở lại")]
+    )
+    reason = forms.CharField(
+        label="Lý do", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") in ("return", "reopen") and not (data.get("reason") or "").strip():
+            self.add_error("reason", "Vui lòng ghi lý do.")
+        return data
+
+
+class HistoryFilterForm(forms.Form):
+    agency = forms.CharField(label="Đơn vị (tên hoặc mã)", required=False, max_length=100)
+    period = period_field(required=False)
+
+
+class GridFilterForm(forms.Form):
+    """Which agencies the grid lists: one level, optionally one district's communes."""
+
+    level = forms.ChoiceField(
+        label="Cấp",
+        choices=[
+            (Level.TINH, Level.TINH.label),
+            (Level.HUYEN, Level.HUYEN.label),
+            (Level.XA, Level.XA.label),
+        ],
+    )
+    district = forms.ModelChoiceField(
+        queryset=Agency.objects.filter(level=Level.HUYEN),
+        to_field_name="code",
+        required=False,
+        label="Huyện, thị xã, thành phố",
+        error_messages={"invalid_choice": "Không có đơn vị cấp huyện này."},
+    )
+
+
+def agencies_for_grid(user, level: str, district: Agency | None):
+    """Active agencies of ``level`` the user may enter for (one district's if given)."""
+    agencies = access.enterable_agencies(user).filter(level=level).select_related("parent")
+    if district is not None:
+        agencies = agencies.filter(pk__in=Agency.objects.in_district(district).values("pk"))
+    return agencies.order_by("parent__order", "order", "code")
+
+
+class CompletenessForm(forms.Form):
+    level = forms.ChoiceField(
+        label="Cấp", required=False, choices=[("", "Tất cả các cấp"), *Level.choices]
+    )
+    district = forms.ModelChoiceField(
+        queryset=Agency.objects.filter(level=Level.HUYEN),
+        to_field_name="code",
+        required=False,
+        label="Huyện (gồm các xã)",
+        error_messages={"invalid_choice": "Không có đơn vị cấp huyện này."},
+    )
+    chua_gui = forms.BooleanField(label="Chỉ đơn vị chưa gửi đủ", required=False)
+
+
+class TemplateDownloadForm(forms.Form):
+    """Which rows the Excel template is prefilled with: a period and a level or an agency."""
+
+    period = period_field()
+    level = forms.ChoiceField(label="Cấp", required=False, choices=[("", "—"), *Level.choices])
+    agency = forms.CharField(label="Hoặc mã đơn vị", required=False, max_length=20)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("level") and not data.get("agency"):
+            raise forms.ValidationError("Chọn một cấp hoặc nhập mã một đơn vị.")
+        return data
+
+
+def _check_size(upload, limit: int) -> None:
+    if upload.size > limit:
+        raise forms.ValidationError(
+            f"Tệp quá lớn: tối đa {format_number(limit // (1024 * 1024))} MB."
+        )
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label="Tệp số liệu (.xlsx hoặc .csv)",
+        error_messages={"required": "Vui lòng chọn tệp.", "empty": "Tệp rỗng."},
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        _check_size(upload, settings.IMPORT_MAX_BYTES)
+        if PurePath(upload.name).suffix.lower() not in (".xlsx", ".csv"):
+            raise forms.ValidationError("Chỉ nhận tệp Excel (.xlsx) hoặc .csv.")
+        return upload
+
+
+class ImportConfirmForm(forms.Form):
+    token = forms.RegexField(regex=r"^[0-9a-f]{32}$", widget=forms.HiddenInput)
+    submit = forms.BooleanField(label="Gửi luôn các số liệu (không chỉ lưu nháp)", required=False)
+
+
+# Evidence: the first bytes each accepted kind of file starts with.
+EVIDENCE_TYPES = {
+    ".pdf": ("application/pdf", (b"%PDF",)),
+    ".png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".doc": ("application/msword", (b"\xd0\xcf\x11\xe0",)),
+    ".xls": ("application/vnd.ms-excel", (b"\xd0\xcf\x11\xe0",)),
+    ".docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        (b"PK\x03\x04",),
+    ),
+    ".xlsx": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        (b"PK\x03\x04",),
+    ),
+}
+
+
+class EvidenceForm(forms.Form):
+    file = forms.FileField(
+        label="Tài liệu kiểm chứng (PDF, ảnh, Word, Excel; tối đa 10 MB)",
+        error_messages={"required": "Vui lòng chọn tệp.", "empty": "Tệp rỗng."},
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        _check_size(upload, settings.EVIDENCE_MAX_BYTES)
+        suffix = PurePath(upload.name).suffix.lower()
+        kind = EVIDENCE_TYPES.get(suffix)
+        if kind is None:
+            raise forms.ValidationError(
+                "Chỉ nhận tệp PDF, ảnh (PNG, JPG), Word (.doc, .docx) hoặc Excel (.xls, .xlsx)."
+            )
+        head = upload.read(8)
+        upload.seek(0)
+        if not any(head.startswith(magic) for magic in kind[1]):
+            raise forms.ValidationError("Nội dung tệp không khớp với phần mở rộng " + suffix + ".")
+        upload.detected_type = kind[0]
+        return upload
+
+
+def build_grid_rows(target: Target, period: Period, agencies) -> list[EntryRow]:
+    """One line per agency for one indicator and period (the grid). A fixed number of
+    queries whatever the number of agencies."""
+    agencies = list(agencies)
+    targets = list(
+        Target.objects.filter(plan__year=period.year).select_related("indicator", "plan")
+    )
+    ids = [a.pk for a in agencies]
+    found = Measurement.objects.filter(indicator=target.indicator, agency_id__in=ids)
+    current = {m.agency_id: m for m in found.filter(period=period)}
+    before = previous_period(period)
+    previous = {m.agency_id: m for m in found.filter(period=before)} if before else {}
+    return [
+        EntryRow(
+            target=target,
+            agency=agency,
+            period=period,
+            targets=targets,
+            current=current.get(agency.pk),
+            previous=previous.get(agency.pk),
+            key=agency.code,
+        )
+        for agency in agencies
+    ]

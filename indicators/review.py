@@ -1,0 +1,254 @@
+"""Reviewing figures (issue #4): one figure with its history and evidence; approve, return and
+reopen; evidence files; the change history searchable by agency."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from indicators import access, excel, workflow
+from indicators.entry import HtmxHttpRequest, default_period
+from indicators.entry_forms import CompletenessForm, EvidenceForm, HistoryFilterForm, ReviewForm
+from indicators.models import Agency, Evidence, Measurement, Period
+from targets.models import Level
+
+ACTIONS = {
+    "approve": workflow.measurement_approve,
+    "return": workflow.measurement_return,
+    "reopen": workflow.measurement_reopen,
+}
+DONE = {
+    "approve": "Đã duyệt số liệu.",
+    "return": "Đã trả lại số liệu.",
+    "reopen": "Đã mở lại số liệu.",
+}
+
+
+def _detail(request, measurement: Measurement, **extra) -> dict:
+    records = measurement.history.select_related("history_user")
+    return {
+        "m": measurement,
+        "history": workflow.history_entries(list(records)),
+        "evidence": measurement.evidence.select_related("uploaded_by"),
+        "may_approve": access.can_approve(request.user),
+        "may_enter": access.may_enter_for(request.user, measurement.agency),
+        "locked": workflow.locked_reason(measurement.period, measurement),
+        "review_form": extra.pop("review_form", None)
+        or ReviewForm(initial={"version": measurement.version}),
+        "evidence_form": extra.pop("evidence_form", None) or EvidenceForm(),
+        "max_mb": settings.EVIDENCE_MAX_BYTES // (1024 * 1024),
+        **extra,
+    }
+
+
+@require_GET
+def measurement_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """One figure: its values, status, review reason, evidence files and full history."""
+    access.require_entry_section(request.user)
+    measurement = access.get_measurement_for_user(request.user, pk)
+    return render(request, "entry/measurement.html", _detail(request, measurement))
+
+
+@require_POST
+def measurement_review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Approve, return (with a reason) or reopen (with a reason) one figure; staff only."""
+    measurement = access.get_measurement_for_user(request.user, pk)
+    access.require_approve(request.user)
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        action = form.cleaned_data["action"]
+        kwargs = {
+            "measurement": measurement,
+            "version": form.cleaned_data["version"],
+            "user": request.user,
+        }
+        if action != "approve":
+            kwargs["reason"] = form.cleaned_data["reason"]
+        try:
+            ACTIONS[action](**kwargs)
+        except workflow.WorkflowError as exc:
+            form.add_error(None, str(exc))
+        else:
+            if not request.htmx:
+                messages.success(request, DONE[action])
+                return redirect("measurement-detail", pk=measurement.pk)
+            measurement = access.get_measurement_for_user(request.user, pk)
+            context = _detail(request, measurement, notice=DONE[action])
+            return render(request, "entry/measurement.html#figure", context)
+    context = _detail(request, measurement, review_form=form)
+    template = "entry/measurement.html#figure" if request.htmx else "entry/measurement.html"
+    return render(request, template, context)
+
+
+@require_POST
+def evidence_upload(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Attach a file to a figure (those who may enter for its agency, while it is not locked)."""
+    measurement = access.get_measurement_for_user(request.user, pk)
+    access.require_enter(request.user, measurement.agency)
+    form = EvidenceForm(request.POST, request.FILES)
+    reason = workflow.locked_reason(measurement.period, measurement)
+    if reason:
+        form.add_error(None, reason)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        Evidence.objects.create(
+            measurement=measurement,
+            file=upload,
+            original_name=upload.name[-255:],
+            size=upload.size,
+            content_type=upload.detected_type,
+            uploaded_by=request.user,
+        )
+        messages.success(request, "Đã tải lên tài liệu kiểm chứng.")
+        return redirect("measurement-detail", pk=measurement.pk)
+    return render(
+        request,
+        "entry/measurement.html",
+        _detail(request, measurement, evidence_form=form),
+        status=400,
+    )
+
+
+def _evidence_for_user(user, pk: int) -> Evidence:
+    evidence = get_object_or_404(Evidence.objects.select_related("measurement"), pk=pk)
+    access.get_measurement_for_user(user, evidence.measurement_id)  # 404 if not visible
+    return evidence
+
+
+@require_GET
+def evidence_download(request: HtmxHttpRequest, pk: int) -> FileResponse:
+    """Serve an evidence file to those who may see its figure, as a download."""
+    evidence = _evidence_for_user(request.user, pk)
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("Tệp không còn trên máy chủ.") from exc
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@require_POST
+def evidence_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Remove an evidence file (those who may enter for the agency, figure not locked)."""
+    evidence = _evidence_for_user(request.user, pk)
+    measurement = evidence.measurement
+    access.require_enter(request.user, measurement.agency)
+    reason = workflow.locked_reason(measurement.period, measurement)
+    if reason:
+        messages.error(request, reason)
+    else:
+        evidence.file.delete(save=False)
+        evidence.delete()
+        messages.success(request, "Đã xóa tài liệu kiểm chứng.")
+    return redirect("measurement-detail", pk=measurement.pk)
+
+
+@require_GET
+def history_search(request: HtmxHttpRequest) -> HttpResponse:
+    """Every change to the figures the user may see, newest first, filtered by agency/period."""
+    access.require_entry_section(request.user)
+    form = HistoryFilterForm(request.GET)
+    records = Measurement.history.filter(agency__in=access.visible_agencies(request.user))
+    if form.is_valid():
+        if form.cleaned_data["agency"]:
+            text = form.cleaned_data["agency"]
+            records = records.filter(Q(agency__name__icontains=text) | Q(agency__code__iexact=text))
+        if form.cleaned_data["period"]:
+            records = records.filter(period=form.cleaned_data["period"])
+    records = records.select_related("history_user", "agency", "indicator", "period")
+    page = Paginator(records.order_by("-history_date", "-history_id"), 50).get_page(
+        request.GET.get("page")
+    )
+    earlier = (
+        Measurement.history.filter(
+            id__in={r.id for r in page},
+            history_date__lte=max((r.history_date for r in page), default=None),
+        ).select_related("history_user", "agency", "indicator", "period")
+        if page.object_list
+        else []
+    )
+    entries = workflow.history_entries(list(earlier))
+    shown = {r.history_id for r in page}
+    context = {
+        "form": form,
+        "page": page,
+        "entries": [e for e in entries if e.record.history_id in shown],
+    }
+    template = "entry/history.html#history-table" if request.htmx else "entry/history.html"
+    return render(request, template, context)
+
+
+def _completeness(request):
+    """The period, filter form and completeness report the user may see (shared by the page
+    and its Excel export)."""
+    access.require_entry_section(request.user)
+    form = CompletenessForm(request.GET)
+    period_form = HistoryFilterForm({"period": request.GET.get("period") or ""})
+    if not form.is_valid() or not period_form.is_valid():
+        raise BadFilter(form, period_form)
+    period = period_form.cleaned_data["period"] or default_period()
+    agencies = access.visible_agencies(request.user).filter(active=True)
+    if period.is_annual:
+        agencies = agencies.filter(level=Level.PROVINCE)
+    if form.cleaned_data["level"]:
+        agencies = agencies.filter(level=form.cleaned_data["level"])
+    if form.cleaned_data["district"]:
+        agencies = agencies.filter(pk__in=Agency.objects.in_district(form.cleaned_data["district"]))
+    report = workflow.completeness_for(period, agencies)
+    return form, period, report
+
+
+class BadFilter(Exception):
+    def __init__(self, *forms):
+        self.forms = forms
+
+
+@require_GET
+def completeness(request: HtmxHttpRequest) -> HttpResponse:
+    """Every agency's status per indicator for a period, late reports, reporting rates,
+    counts per district, and a filter for those that have not submitted everything."""
+    try:
+        form, period, report = _completeness(request)
+    except BadFilter as exc:
+        errors = [e for f in exc.forms for errs in f.errors.values() for e in errs]
+        return HttpResponse("Bộ lọc không hợp lệ: " + " ".join(errors), status=400)
+    lines = [
+        line for line in report.lines if not form.cleaned_data["chua_gui"] or not line.complete
+    ]
+    context = {
+        "form": form,
+        "period": period,
+        "report": report,
+        "lines": lines,
+        "periods": Period.objects.all(),
+        "districts": Agency.objects.filter(level=Level.HUYEN, active=True),
+    }
+    template = (
+        "entry/completeness.html#completeness-body" if request.htmx else "entry/completeness.html"
+    )
+    return render(request, template, context)
+
+
+@require_GET
+def completeness_xlsx(request: HtmxHttpRequest) -> HttpResponse:
+    """The completeness page as an Excel workbook (same filters)."""
+    try:
+        form, period, report = _completeness(request)
+    except BadFilter:
+        return HttpResponse("Bộ lọc không hợp lệ.", status=400)
+    if form.cleaned_data["chua_gui"]:
+        report.lines = [line for line in report.lines if not line.complete]
+    response = HttpResponse(excel.completeness_workbook(report), content_type=excel.XLSX)
+    response["Content-Disposition"] = f'attachment; filename="tinh-hinh-bao-cao-{period.code}.xlsx"'
+    return response

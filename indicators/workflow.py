@@ -1,0 +1,458 @@
+"""Saving, submitting, approving, returning and reopening figures (issue #4).
+
+The life of a figure: an agency (or Sở Nội vụ on its behalf) saves a draft (``nháp``) and
+submits it (``đã gửi``); Sở Nội vụ approves it (``đã duyệt``, locked) or returns it with a reason
+(``trả lại``); the agency fixes and resubmits. Staff may reopen an approved figure with a reason,
+which returns it to the agency. A locked period (``Period.locked``) refuses every change.
+
+Nothing is lost, nothing is overwritten: every write checks the version the writer saw (the
+``version`` number of the measurement); a stale version with different figures is refused with
+both values (``Conflict``). Every change leaves a row in ``Measurement.history`` with who, when and
+(for reviews) the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from indicators.attainment import rate_of
+from indicators.measurements import Figures, same_figures, upsert_measurement
+from indicators.models import Agency, Measurement, Period
+from targets.models import Indicator, Target
+
+# A change of more than this many percentage points against the previous quarter needs a note
+# (giải trình) before the figure can be submitted.
+SHARP_CHANGE_POINTS = 30
+
+Status = Measurement.Status
+
+
+class WorkflowError(Exception):
+    """A change that cannot be made; ``str()`` is a Vietnamese message for the user."""
+
+
+class Locked(WorkflowError):
+    pass
+
+
+class Conflict(WorkflowError):
+    """Somebody else changed the figure since the writer loaded it."""
+
+    def __init__(self, current: Measurement):
+        self.current = current
+        super().__init__(
+            "Số liệu này vừa được người khác thay đổi (phiên bản "
+            f"{current.version}). Kiểm tra giá trị hiện tại bên dưới rồi lưu lại nếu vẫn muốn "
+            "ghi đè."
+        )
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One figure a person wants to save, with the version they saw (None: they saw none)."""
+
+    indicator: Indicator
+    figures: Figures
+    version: int | None
+
+
+def locked_reason(period: Period, measurement: Measurement | None) -> str | None:
+    """Why a figure may not be edited now, or None when it may."""
+    if period.locked:
+        return f"Kỳ {period.label} đã khóa sổ, không thể nhập hoặc sửa số liệu."
+    if measurement is not None and measurement.status == Status.APPROVED:
+        return "Số liệu đã được duyệt và đang khóa; Sở Nội vụ có thể mở lại kèm lý do."
+    return None
+
+
+def previous_period(period: Period) -> Period | None:
+    """The period before: the previous quarter (Q4 of last year before Q1), or last year."""
+    if period.is_annual:
+        return Period.objects.filter(year=period.year - 1, quarter__isnull=True).first()
+    if period.quarter == 1:
+        return Period.objects.filter(year=period.year - 1, quarter=4).first()
+    return Period.objects.filter(year=period.year, quarter=period.quarter - 1).first()
+
+
+def sharp_change(previous: Measurement | None, figures: Figures | None) -> bool:
+    """True when the rate moved more than ``SHARP_CHANGE_POINTS`` points against ``previous``."""
+    if previous is None or figures is None or figures.denominator is None:
+        return False
+    if previous.denominator is None:
+        return False
+    old = rate_of(previous.numerator or 0, previous.denominator)
+    new = rate_of(figures.numerator or 0, figures.denominator)
+    if old is None or new is None:
+        return False
+    return abs(new - old) > SHARP_CHANGE_POINTS
+
+
+def target_for(indicator: Indicator, agency: Agency, targets: list[Target]) -> Target | None:
+    """The target the plan sets for ``indicator`` at ``agency``'s level (one per level)."""
+    return next(
+        (t for t in targets if t.indicator_id == indicator.pk and agency.level in t.levels), None
+    )
+
+
+def _locked_row(indicator: Indicator, agency: Agency, period: Period) -> Measurement | None:
+    return (
+        Measurement.objects.select_for_update()
+        .filter(indicator=indicator, agency=agency, period=period)
+        .first()
+    )
+
+
+@transaction.atomic
+def measurement_save(
+    *,
+    indicator: Indicator,
+    agency: Agency,
+    period: Period,
+    figures: Figures,
+    version: int | None,
+    submit: bool,
+    user,
+) -> tuple[Measurement, bool]:
+    """Save one checked figure as a draft or submit it; return it and whether it changed.
+
+    Refuses (``Locked``) an approved figure or a locked period, and (``Conflict``) a figure
+    changed by somebody else since ``version`` was read. Saving a draft with unchanged figures
+    keeps the status (a submitted figure is not withdrawn by pressing "Lưu nháp").
+    """
+    existing = _locked_row(indicator, agency, period)
+    reason = locked_reason(period, existing)
+    if reason:
+        raise Locked(reason)
+    if existing is not None and version != existing.version and not same_figures(existing, figures):
+        raise Conflict(existing)
+    if submit:
+        status = Status.SUBMITTED
+    elif existing is not None and same_figures(existing, figures):
+        return existing, False
+    else:
+        status = Status.DRAFT
+    return upsert_measurement(
+        indicator=indicator, agency=agency, period=period, figures=figures, status=status, user=user
+    )
+
+
+def entries_save(
+    *, entries: list[Entry], agency: Agency, period: Period, submit: bool, user
+) -> tuple[int, dict[str, WorkflowError]]:
+    """Save several figures of one agency all or nothing.
+
+    Returns (how many changed, {indicator code: problem}); with any problem nothing is written.
+    """
+    problems: dict[str, WorkflowError] = {}
+    changed = 0
+    with transaction.atomic():
+        for entry in entries:
+            try:
+                _, did_change = measurement_save(
+                    indicator=entry.indicator,
+                    agency=agency,
+                    period=period,
+                    figures=entry.figures,
+                    version=entry.version,
+                    submit=submit,
+                    user=user,
+                )
+            except WorkflowError as exc:
+                problems[entry.indicator.code] = exc
+            else:
+                changed += did_change
+        if problems:
+            transaction.set_rollback(True)
+            changed = 0
+    return changed, problems
+
+
+def _transition(
+    measurement: Measurement,
+    *,
+    version: int | None,
+    allowed_from: tuple[str, ...],
+    to: str,
+    reason: str,
+    user,
+    wrong_state: str,
+) -> Measurement:
+    current = Measurement.objects.select_for_update().get(pk=measurement.pk)
+    if current.period.locked:
+        raise Locked(locked_reason(current.period, None))
+    if version is not None and version != current.version:
+        raise Conflict(current)
+    if current.status not in allowed_from:
+        raise WorkflowError(wrong_state)
+    current.status = to
+    current.review_reason = reason
+    current.version += 1
+    current._change_reason = reason or str(Status(to).label)
+    current._history_user = user
+    current.save()
+    return current
+
+
+@transaction.atomic
+def measurement_approve(*, measurement: Measurement, version: int | None, user) -> Measurement:
+    """Approve a submitted figure: it counts and is locked until reopened."""
+    return _transition(
+        measurement,
+        version=version,
+        allowed_from=(Status.SUBMITTED,),
+        to=Status.APPROVED,
+        reason="",
+        user=user,
+        wrong_state="Chỉ duyệt được số liệu đã gửi.",
+    )
+
+
+@transaction.atomic
+def measurement_return(
+    *, measurement: Measurement, version: int | None, reason: str, user
+) -> Measurement:
+    """Return a submitted figure to its agency with a reason; it stops counting."""
+    if not reason.strip():
+        raise WorkflowError("Vui lòng ghi lý do trả lại.")
+    return _transition(
+        measurement,
+        version=version,
+        allowed_from=(Status.SUBMITTED,),
+        to=Status.RETURNED,
+        reason=reason.strip(),
+        user=user,
+        wrong_state="Chỉ trả lại được số liệu đã gửi.",
+    )
+
+
+@transaction.atomic
+def measurement_reopen(
+    *, measurement: Measurement, version: int | None, reason: str, user
+) -> Measurement:
+    """Reopen an approved figure with a reason: it goes back to the agency as returned."""
+    if not reason.strip():
+        raise WorkflowError("Vui lòng ghi lý do mở lại.")
+    return _transition(
+        measurement,
+        version=version,
+        allowed_from=(Status.APPROVED,),
+        to=Status.RETURNED,
+        reason=f"Mở lại: {reason.strip()}",
+        user=user,
+        wrong_state="Chỉ mở lại được số liệu đã duyệt.",
+    )
+
+
+def approve_many(*, versions: dict[int, int], user) -> tuple[int, list[str]]:
+    """Approve each submitted figure in ``versions`` ({pk: version seen}); one transaction
+    each, so one changed figure does not block the others. Returns (approved, problems)."""
+    approved, problems = 0, []
+    for measurement in Measurement.objects.filter(
+        pk__in=versions, status=Status.SUBMITTED
+    ).select_related("indicator", "agency", "period"):
+        try:
+            measurement_approve(
+                measurement=measurement, version=versions[measurement.pk], user=user
+            )
+        except WorkflowError as exc:
+            problems.append(f"{measurement.indicator.short_name}: {exc}")
+        else:
+            approved += 1
+    return approved, problems
+
+
+# --- History ------------------------------------------------------------------------------------
+
+HISTORY_FIELDS = {
+    "numerator": "Tử số",
+    "denominator": "Mẫu số",
+    "rank": "Thứ hạng",
+    "score": "Điểm số",
+    "note": "Giải trình",
+    "status": "Trạng thái",
+    "review_reason": "Lý do",
+}
+HISTORY_TYPES = {"+": "Tạo mới", "~": "Sửa", "-": "Xóa"}
+
+
+@dataclass
+class HistoryEntry:
+    """One change of a figure as people read it: who, when, what changed from what to what."""
+
+    record: object
+    changes: list[tuple[str, str, str]]
+
+    @property
+    def kind(self) -> str:
+        return HISTORY_TYPES.get(self.record.history_type, self.record.history_type)
+
+
+def _shown(field: str, value) -> str:
+    if value is None or value == "":
+        return "–"
+    if field == "status":
+        return str(Status(value).label)
+    return str(value)
+
+
+def history_entries(records) -> list[HistoryEntry]:
+    """Each history record with its differences from the record before it (of the same
+    measurement). ``records`` must hold, for every measurement, all the records needed (the
+    oldest of a measurement shows its values as created)."""
+    by_measurement: dict[int, list] = {}
+    for record in sorted(records, key=lambda r: (r.id, r.history_date, r.history_id)):
+        by_measurement.setdefault(record.id, []).append(record)
+    entries = []
+    for chain in by_measurement.values():
+        previous = None
+        for record in chain:
+            changes = []
+            for name, label in HISTORY_FIELDS.items():
+                old = getattr(previous, name) if previous is not None else None
+                new = getattr(record, name)
+                if previous is None and new in (None, ""):
+                    continue
+                if previous is None or old != new:
+                    changes.append((label, _shown(name, old), _shown(name, new)))
+            entries.append(HistoryEntry(record, changes))
+            previous = record
+    entries.sort(key=lambda e: (e.record.history_date, e.record.history_id), reverse=True)
+    return entries
+
+
+# --- Reporting completeness ---------------------------------------------------------------------
+
+CELL_LABELS = {
+    "missing": "Chưa nhập",
+    Status.DRAFT: "Nháp",
+    Status.SUBMITTED: "Đã gửi",
+    Status.APPROVED: "Đã duyệt",
+    Status.RETURNED: "Trả lại",
+}
+
+
+@dataclass
+class Cell:
+    state: str  # "missing", or a Measurement.Status value; "" when the indicator does not apply
+    late: bool = False
+    measurement_id: int | None = None
+
+    @property
+    def label(self) -> str:
+        return CELL_LABELS.get(self.state, "")
+
+    @property
+    def received(self) -> bool:
+        return self.state in Measurement.COUNTED
+
+
+@dataclass
+class Tally:
+    """Reports expected, received (submitted or approved), and received by the deadline."""
+
+    name: str
+    expected: int = 0
+    received: int = 0
+    on_time: int = 0
+
+    def add(self, other: Tally) -> None:
+        self.expected += other.expected
+        self.received += other.received
+        self.on_time += other.on_time
+
+    @property
+    def rate(self):
+        from fractions import Fraction
+
+        return Fraction(self.received * 100, self.expected) if self.expected else None
+
+    @property
+    def on_time_rate(self):
+        from fractions import Fraction
+
+        return Fraction(self.on_time * 100, self.expected) if self.expected else None
+
+
+@dataclass
+class AgencyLine:
+    agency: Agency
+    cells: list[Cell]
+    tally: Tally
+
+    @property
+    def complete(self) -> bool:
+        return self.tally.received >= self.tally.expected
+
+
+@dataclass
+class Completeness:
+    period: Period
+    indicators: list[Indicator]
+    lines: list[AgencyLine]
+    districts: list[Tally]
+    total: Tally
+
+
+def completeness_for(period: Period, agencies, *, today=None) -> Completeness:
+    """Every agency's status per indicator for ``period``, with late reports marked against the
+    deadline, and the reporting and on-time rates (received, and received by the deadline,
+    over expected) overall and per district. A report's time is the first time it was
+    submitted (from the history). Five queries whatever the number of agencies."""
+    from django.db.models import Min
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    agencies = list(agencies.select_related("parent").order_by("level", "parent__order", "order"))
+    targets = [
+        t
+        for t in Target.objects.filter(plan__year=period.year).select_related("indicator")
+        if t.indicator.is_annual == period.is_annual
+    ]
+    indicators = list({t.indicator.pk: t.indicator for t in targets}.values())
+    indicators.sort(key=lambda i: i.order)
+    ids = [a.pk for a in agencies]
+    found = {
+        (m.agency_id, m.indicator_id): m
+        for m in Measurement.objects.filter(period=period, agency_id__in=ids).only(
+            "id", "agency_id", "indicator_id", "status"
+        )
+    }
+    first_sent = dict(
+        Measurement.history.filter(period=period, agency_id__in=ids, status__in=Measurement.COUNTED)
+        .values("id")
+        .annotate(first=Min("history_date"))
+        .values_list("id", "first")
+    )
+    lines, districts = [], {}
+    for agency in agencies:
+        tally = Tally(agency.name)
+        cells = []
+        for indicator in indicators:
+            if not any(
+                t.indicator_id == indicator.pk and agency.level in t.levels for t in targets
+            ):
+                cells.append(Cell(""))
+                continue
+            m = found.get((agency.pk, indicator.pk))
+            cell = Cell(m.status if m else "missing", measurement_id=m.pk if m else None)
+            sent = first_sent.get(m.pk) if m else None
+            if cell.received and sent is not None:
+                cell.late = timezone.localtime(sent).date() > period.deadline
+            elif not cell.received:
+                cell.late = today > period.deadline
+            tally.expected += 1
+            tally.received += cell.received
+            tally.on_time += cell.received and not cell.late
+            cells.append(cell)
+        lines.append(AgencyLine(agency, cells, tally))
+        district = (
+            agency if agency.level == "huyen" else agency.parent if agency.level == "xa" else None
+        )
+        key = district.name if district else "Cấp tỉnh (sở, ban, ngành và tỉnh)"
+        districts.setdefault(key, Tally(key)).add(tally)
+    total = Tally("Toàn tỉnh")
+    for line in lines:
+        total.add(line.tally)
+    return Completeness(period, indicators, lines, list(districts.values()), total)
