@@ -188,5 +188,13 @@ class Target(models.Model):
             return f"Nhóm {value}/63"
         return f"{self.get_comparator_display()} {value}%"
 
+    @property
+    def short_label(self) -> str:
+        """The indicator's short name, with the level when the plan splits the indicator into
+        one target per level: "Hồ sơ công việc trên mạng (cấp huyện)"."""
+        if self.code != self.indicator.code and len(self.levels) == 1:
+            return f"{self.indicator.short_name} ({str(Level(self.levels[0]).label).lower()})"
+        return self.indicator.short_name
+
     def applies_to_level(self, level: str) -> bool:
         return level in self.levels

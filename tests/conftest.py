@@ -135,3 +135,40 @@ def browser_type_launch_args(browser_type_launch_args):
 def pytest_terminal_summary(terminalreporter):
     if not CHROMIUM:
         terminalreporter.write_sep("!", "CHROMIUM NOT FOUND: BROWSER TESTS WERE SKIPPED", red=True)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Transactional tests (every live_server test) flush the database when they end, which
+    wipes the plan, agencies, periods and groups that data migrations load. Put them back
+    before any test that needs the database (cheap when they are already there)."""
+    if "live_server" not in request.fixturenames and "transactional_db" not in request.fixturenames:
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps as django_apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Permission
+
+    from indicators.agencies import load_agencies
+    from indicators.models import ensure_periods
+    from indicators.roles import create_groups
+    from targets import plan_829
+
+    if Group.objects.exists() and Agency.objects.exists() and Plan.objects.exists():
+        return
+    plan_829.load(django_apps)
+    load_agencies(Agency)
+    ensure_periods(2021)
+    for config in django_apps.get_app_configs():
+        create_permissions(config, verbosity=0)
+    create_groups(Group, Permission)
+
+
+def login_in_browser(page, live_server, username, password=PASSWORD):
+    """Log in through the real login form and wait until we have left it."""
+    page.goto(f"{live_server.url}/dang-nhap/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    with page.expect_navigation():
+        page.click(".login-card button[type=submit]")
+    assert "/dang-nhap/" not in page.url, "login failed"

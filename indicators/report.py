@@ -1,0 +1,282 @@
+"""The steering committee's printable summary report, assembled from the attainment module.
+
+Nothing here computes attainment: it arranges ``indicators.attainment`` results into the parts
+of an administrative report (summary paragraph, table, laggards, completeness, notes, annex)
+and writes the summary paragraph in Vietnamese from the figures, so it is never typed by hand.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.utils import timezone
+
+from indicators.attainment import (
+    Result,
+    Scope,
+    Status,
+    plan_targets,
+    quarterly_trend,
+    results_by_agency,
+    results_for,
+    summary_counts,
+)
+from indicators.models import ROMAN, Agency, Measurement, Period
+from targets.models import Indicator, Plan, Target
+
+LAGGARDS_PER_TARGET = 5
+MAX_NOTES = 60
+
+
+@dataclass(frozen=True)
+class Laggard:
+    agency: Agency
+    result: Result
+
+
+@dataclass(frozen=True)
+class MissingReport:
+    agency: Agency
+    missing: int  # targets the agency has not reported for the period
+    expected: int
+
+
+@dataclass(frozen=True)
+class AgencyNote:
+    target: Target
+    agency: Agency
+    period: Period
+    note: str
+
+
+@dataclass
+class Report:
+    plan: Plan
+    period: Period
+    scope: Scope
+    annex: bool
+    taken_at: datetime.datetime
+    results: list[Result]
+    trend: dict[int, list[Result]]
+    laggards: dict[int, list[Laggard]] = field(default_factory=dict)
+    missing: list[MissingReport] = field(default_factory=list)
+    agencies_expected: int = 0
+    notes: list[AgencyNote] = field(default_factory=list)
+    annex_rows: list[tuple[Agency, list[Result | None]]] = field(default_factory=list)
+    has_demo: bool = False
+
+    @property
+    def applicable(self) -> list[Result]:
+        return [r for r in self.results if r.applies]
+
+    @property
+    def counts(self) -> dict[Status, int]:
+        return summary_counts(self.applicable)
+
+    @property
+    def rate_results(self) -> list[Result]:
+        return [r for r in self.applicable if not r.is_rank]
+
+    @property
+    def annex_targets(self) -> list[Target]:
+        return [r.target for r in self.rate_results]
+
+    @property
+    def period_phrase(self) -> str:
+        """The period inside a sentence: "quý II/2021", "cả năm 2021"."""
+        return period_phrase(self.period)
+
+    @property
+    def reporting_quarter_phrase(self) -> str:
+        """The quarter whose reports are counted: the period's last quarter."""
+        return f"quý {ROMAN[self.period.last_quarter]}/{self.period.year}"
+
+    @property
+    def narrative(self) -> list[str]:
+        return narrative(self)
+
+
+def period_phrase(period: Period) -> str:
+    if period.is_annual:
+        return f"cả năm {period.year}"
+    return f"quý {ROMAN[period.quarter]}/{period.year}"
+
+
+def _span(period: Period) -> str:
+    """'Đến hết quý II/2021' or 'Năm 2021'."""
+    if period.is_annual:
+        return f"Năm {period.year}"
+    return f"Đến hết {period_phrase(period)}"
+
+
+def _names(results: list[Result], with_values: bool = True) -> str:
+    parts = []
+    for r in results:
+        text = r.target.short_label
+        if with_values and r.value is not None:
+            text += f" ({r.actual_text}, mục tiêu {r.target.goal_text})"
+        parts.append(text)
+    return "; ".join(parts)
+
+
+def narrative(report: Report) -> list[str]:
+    """The summary paragraphs, written from the figures.
+
+    E.g. "Đến hết quý II/2021, có 6/14 chỉ tiêu đạt, 3 chỉ tiêu gần đạt, 2 chỉ tiêu chưa đạt
+    và 3 chỉ tiêu chưa có số liệu." followed by the names of the targets not met and the
+    reporting completeness.
+    """
+    results = report.applicable
+    counts = summary_counts(results)
+    total = len(results)
+    parts = [f"có {counts[Status.MET]}/{total} chỉ tiêu đạt"]
+    for status, words in (
+        (Status.NEAR, "gần đạt"),
+        (Status.MISSED, "chưa đạt"),
+        (Status.NO_DATA, "chưa có số liệu"),
+    ):
+        if counts[status]:
+            parts.append(f"{counts[status]} chỉ tiêu {words}")
+    head = ", ".join(parts[:-1]) + " và " + parts[-1] if len(parts) > 1 else parts[0]
+    scope = "" if report.scope.kind == "province" else f" ({report.scope.label})"
+    paragraphs = [f"{_span(report.period)}{scope}, {head}."]
+
+    met = [r for r in results if r.status == Status.MET]
+    near = [r for r in results if r.status == Status.NEAR]
+    missed = [r for r in results if r.status == Status.MISSED]
+    no_data = [r for r in results if r.status == Status.NO_DATA]
+    if met:
+        paragraphs.append("Các chỉ tiêu đạt: " + _names(met) + ".")
+    if near:
+        paragraphs.append("Các chỉ tiêu gần đạt: " + _names(near) + ".")
+    if missed:
+        paragraphs.append("Các chỉ tiêu chưa đạt: " + _names(missed) + ".")
+    if no_data:
+        text = "Chưa có số liệu: " + _names(no_data, with_values=False) + "."
+        if any(r.is_rank for r in no_data) and not report.period.is_annual:
+            text += " Các chỉ số PAR Index, PAPI, PCI, SIPAS chỉ có kết quả theo năm."
+        paragraphs.append(text)
+
+    expected = report.agencies_expected
+    if expected:
+        reported = expected - len(report.missing)
+        quarter = (
+            f"quý IV/{report.period.year}"
+            if report.period.is_annual
+            else report.period.label.replace("Quý", "quý")
+        )
+        text = f"Về báo cáo số liệu {quarter}: {reported}/{expected} đơn vị đã gửi đủ số liệu"
+        if report.missing:
+            text += f"; {len(report.missing)} đơn vị chưa gửi hoặc gửi chưa đủ (xem mục IV)."
+        else:
+            text += "."
+        paragraphs.append(text)
+    return paragraphs
+
+
+def _notes(period: Period, scope: Scope, targets: list[Target]) -> list[AgencyNote]:
+    """Agencies' explanations (giải trình) on counted figures of the given targets, up to the
+    period, in scope. One query."""
+    if not targets:
+        return []
+    by_indicator: dict[int, list[Target]] = {}
+    for t in targets:
+        by_indicator.setdefault(t.indicator_id, []).append(t)
+    in_year = Q(period__year=period.year) & (
+        Q(period__quarter__lte=period.last_quarter) | Q(period__quarter__isnull=True)
+    )
+    rows = (
+        Measurement.objects.filter(
+            scope.agency_filter("agency__"),
+            in_year,
+            status__in=Measurement.COUNTED,
+            indicator_id__in=list(by_indicator),
+        )
+        .exclude(note="")
+        .select_related("agency", "period")
+        .order_by("indicator__order", "agency__order", "period__quarter")[:MAX_NOTES]
+    )
+    notes = []
+    for m in rows:
+        for t in by_indicator[m.indicator_id]:
+            if m.agency.level in t.levels:
+                notes.append(AgencyNote(t, m.agency, m.period, m.note))
+    return notes
+
+
+def build_report(plan: Plan, period: Period, scope: Scope, *, annex: bool = False) -> Report:
+    """Everything the report shows, in a fixed number of queries."""
+    targets = plan_targets(plan)
+    results = results_for(plan, period, scope, targets=targets)
+    report = Report(
+        plan=plan,
+        period=period,
+        scope=scope,
+        annex=annex,
+        taken_at=timezone.localtime(),
+        results=results,
+        trend=quarterly_trend(plan, period.year, scope, targets=targets),
+    )
+
+    per_agency = results_by_agency(plan, period, scope, targets=targets)
+    agencies = {a.pk: a for a in Agency.objects.active().filter(scope.agency_filter())}
+    not_met = [r.target for r in report.applicable if r.status in (Status.NEAR, Status.MISSED)]
+    for target in not_met:
+        rows = [
+            Laggard(agencies[agency_id], r)
+            for (target_id, agency_id), r in per_agency.items()
+            if target_id == target.pk and r.value is not None and r.status != Status.MET
+        ]
+        rows.sort(key=lambda lag: (lag.result.gap, lag.agency.order))
+        report.laggards[target.pk] = rows[:LAGGARDS_PER_TARGET]
+
+    missing: dict[int, list[int]] = {}
+    for (_, agency_id), r in per_agency.items():
+        if r.target.indicator.is_annual and not period.is_annual:
+            continue  # the indices are not due in a quarter
+        counts = missing.setdefault(agency_id, [0, 0])
+        counts[1] += 1
+        counts[0] += r.reported == 0
+    report.agencies_expected = len(missing)
+    report.missing = sorted(
+        (MissingReport(agencies[a], m, e) for a, (m, e) in missing.items() if m),
+        key=lambda row: row.agency.order,
+    )
+    report.notes = _notes(period, scope, not_met)
+    report.has_demo = Measurement.objects.filter(
+        scope.agency_filter("agency__"), period__year=period.year, is_demo=True
+    ).exists()
+
+    if annex:
+        rate_targets = report.annex_targets
+        for agency in sorted(agencies.values(), key=lambda a: a.order):
+            cells = [per_agency.get((t.pk, agency.pk)) for t in rate_targets]
+            if any(cells):
+                report.annex_rows.append((agency, cells))
+    return report
+
+
+def latest_period_with_data(year: int | None = None) -> Period | None:
+    """The latest quarter with any counted figure (in ``year`` if given); the annual period
+    once the indices of that year are in. None when nothing is counted yet."""
+    counted = Measurement.objects.filter(status__in=Measurement.COUNTED)
+    if year is not None:
+        counted = counted.filter(period__year=year)
+    latest = (
+        counted.order_by("-period__year", "-period__quarter")
+        .values_list("period__year", "period__quarter")
+        .first()
+    )
+    if latest is None:
+        return None
+    year, quarter = latest
+    annual_in = counted.filter(
+        period__year=year,
+        period__quarter__isnull=True,
+        indicator__aggregation=Indicator.Aggregation.ANNUAL,
+    ).exists()
+    if quarter == 4 and annual_in or quarter is None:
+        return Period.objects.get(year=year, quarter__isnull=True)
+    return Period.objects.get(year=year, quarter=quarter)

@@ -1,0 +1,86 @@
+"""The printable report for the steering committee: HTML (print), PDF and Excel."""
+
+from django.contrib.auth.decorators import permission_required
+from django.contrib.staticfiles import finders
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_GET
+
+from indicators.report import build_report, latest_period_with_data
+from indicators.report_excel import report_workbook
+from indicators.report_forms import ReportOptionsForm
+from targets.plans import current_plan
+
+
+def _report_or_error(request):
+    """(report, form, None) for valid options, or (None, form, error response)."""
+    form = ReportOptionsForm(request.GET)  # every option is optional: empty means defaults
+    if not form.is_valid():
+        return None, form, render(request, "report/options_error.html", {"form": form}, status=400)
+    period = form.period_or(latest_period_with_data())
+    plan = current_plan(period.year) if period else None
+    if period is None or plan is None:
+        return (
+            None,
+            form,
+            render(
+                request, "report/options_error.html", {"form": form, "no_data": True}, status=200
+            ),
+        )
+    report = build_report(
+        plan, period, form.report_scope(), annex=form.cleaned_data.get("annex", False)
+    )
+    return report, form, None
+
+
+def _filename(report, ext: str) -> str:
+    scope = "toan-tinh" if report.scope.kind == "province" else report.scope.agency.code
+    return f"bao-cao-cchc-{report.period.code}-{scope}.{ext}"
+
+
+@require_GET
+@permission_required("indicators.view_report", raise_exception=True)
+def report_page(request):
+    report, form, error = _report_or_error(request)
+    if error:
+        return error
+    return render(
+        request,
+        "report/report_page.html",
+        {"report": report, "form": form, "query": request.GET.urlencode()},
+    )
+
+
+@require_GET
+@permission_required("indicators.view_report", raise_exception=True)
+def report_pdf(request):
+    """The same report as a PDF made on the server by WeasyPrint (selectable text, vector
+    charts). WeasyPrint needs the Pango library; see the README."""
+    report, form, error = _report_or_error(request)
+    if error:
+        return error
+    from weasyprint import CSS, HTML  # imported lazily: only this view needs Pango
+
+    html = render_to_string("report/report_pdf.html", {"report": report}, request=request)
+    stylesheet = CSS(filename=finders.find("css/report.css"))
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(
+        stylesheets=[stylesheet]
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(report, "pdf")}"'
+    return response
+
+
+@require_GET
+@permission_required("indicators.view_report", raise_exception=True)
+def report_excel(request):
+    report, form, error = _report_or_error(request)
+    if error:
+        return error
+    response = HttpResponse(
+        report_workbook(report),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_filename(report, "xlsx")}"'
+    return response
