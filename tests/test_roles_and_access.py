@@ -144,3 +144,17 @@ def test_demo_users_are_refused_in_production(settings, db):
     settings.DEMO_ALLOWED = False
     with pytest.raises(ImproperlyConfigured):
         create_demo_users()
+
+
+def test_vietnamese_whatever_the_browser_language(client, leader):
+    client.force_login(leader)
+    page = client.get(reverse("plan-detail"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert '<html lang="vi">' in page.content.decode()
+
+
+def test_english_when_chosen(client, leader):
+    client.force_login(leader)
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/ke-hoach/"})
+    assert response.status_code == 302
+    page = client.get(reverse("plan-detail")).content.decode()
+    assert '<html lang="en">' in page
