@@ -1,0 +1,285 @@
+"""Excel round trip in the browser and evidence files (issue #4)."""
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from openpyxl import Workbook, load_workbook
+
+from indicators.models import Evidence, Measurement, Period
+
+Q2 = "2021-Q2"
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def download(client, **params):
+    return client.get(reverse("excel-template"), {"period": Q2, **params})
+
+
+def xlsx(rows, header=None):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(
+        header
+        or [
+            "period",
+            "agency_code",
+            "indicator_code",
+            "numerator",
+            "denominator",
+            "value",
+            "note",
+            "score",
+        ]
+    )
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def upload(client, content, name="so-lieu.xlsx"):
+    return client.post(reverse("excel-upload"), {"file": SimpleUploadedFile(name, content)})
+
+
+def confirm(client, response, submit=False):
+    data = {"token": response.context["token"]}
+    if submit:
+        data["submit"] = "on"
+    return client.post(reverse("excel-confirm"), data)
+
+
+def test_template_is_prefilled(client, officer_a, measure):
+    measure("ho_so_dung_han", "STP", Q2, 98, 100)
+    client.force_login(officer_a)
+    response = download(client, agency="STP")
+    assert (
+        response.status_code == 200
+        and "mau-nhap-2021-Q2-STP.xlsx" in response["Content-Disposition"]
+    )
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:8] == (
+        "period",
+        "agency_code",
+        "indicator_code",
+        "numerator",
+        "denominator",
+        "value",
+        "note",
+        "score",
+    )
+    first = rows[1]
+    assert first[:5] == ("2021-Q2", "STP", "ho_so_dung_han", 98, 100)
+    assert "Sở Tư pháp" in first and "Số hồ sơ TTHC trả kết quả đúng hạn" in first
+    assert len(rows) == 1 + 8
+
+
+def test_template_by_level_and_access(client, staff, officer_a):
+    client.force_login(staff)
+    rows = list(
+        load_workbook(io.BytesIO(download(client, level="xa").content))
+        .worksheets[0]
+        .iter_rows(values_only=True)
+    )
+    assert len(rows) == 1 + 156 * 5
+    client.force_login(officer_a)
+    assert download(client, agency="30280").status_code == 404
+    assert download(client).status_code == 400  # neither level nor agency
+
+
+def test_upload_preview_confirm_and_same_file_twice(client, officer_a, measure):
+    measure("ho_so_dung_han", "STP", Q2, 90, 100, status="draft")
+    client.force_login(officer_a)
+    content = xlsx(
+        [
+            [Q2, "STP", "ho_so_dung_han", 95, 100, None, "", None],
+            [Q2, "STP", "hai_long_ket_qua", 40, 50, None, "", None],
+        ]
+    )
+    response = upload(client, content)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "90 / 100" in page and "95 / 100" in page and "40 / 50" in page
+    assert Measurement.objects.get(indicator__code="ho_so_dung_han").numerator == 90  # nothing yet
+    response = confirm(client, response, submit=True)
+    assert response.status_code == 302
+    assert set(Measurement.objects.values_list("indicator__code", "numerator", "status")) == {
+        ("ho_so_dung_han", 95, "submitted"),
+        ("hai_long_ket_qua", 40, "submitted"),
+    }
+    versions = list(Measurement.objects.order_by("pk").values_list("version", flat=True))
+    response = upload(client, content)
+    assert "Không có số liệu nào thay đổi" in response.content.decode()
+    assert list(Measurement.objects.order_by("pk").values_list("version", flat=True)) == versions
+
+
+def test_upload_errors_are_listed_by_row_and_nothing_is_written(client, officer_a):
+    client.force_login(officer_a)
+    content = xlsx(
+        [
+            [Q2, "STP", "ho_so_dung_han", 95, 100, None, "", None],
+            [Q2, "STP", "hai_long_ket_qua", "abc", 50, None, "", None],
+            [Q2, "30280", "ho_so_dung_han", 1, 2, None, "", None],
+        ]
+    )
+    response = upload(client, content)
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Dòng 3" in page and "không nhập chữ" in page
+    assert "Dòng 4" in page and "không có quyền nhập" in page
+    assert "Xác nhận nhập" not in page
+    assert not Measurement.objects.exists()
+
+
+def test_upload_refuses_approved_figures_and_locked_periods(client, staff, measure):
+    measure("ho_so_dung_han", "STP", Q2, 90, 100, status="approved")
+    Period.objects.filter(code="2021-Q3").update(locked=True)
+    client.force_login(staff)
+    content = xlsx(
+        [
+            [Q2, "STP", "ho_so_dung_han", 95, 100, None, "", None],
+            ["2021-Q3", "STP", "ho_so_dung_han", 95, 100, None, "", None],
+        ]
+    )
+    page = upload(client, content).content.decode()
+    assert "Dòng 2: Số liệu đã được duyệt" in page and "Dòng 3: Kỳ Quý III/2021 đã khóa sổ" in page
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("so-lieu.pdf", b"%PDF-1.4", "Chỉ nhận tệp Excel"),
+        ("so-lieu.xlsx", b"not a zip file at all", "Không đọc được tệp Excel"),
+        ("so-lieu.xlsx", b"", "Tệp rỗng"),
+    ],
+)
+def test_malformed_uploads(client, officer_a, name, content, message):
+    client.force_login(officer_a)
+    response = upload(client, content, name)
+    assert response.status_code == 400 and message in response.content.decode()
+
+
+def test_missing_columns(client, officer_a):
+    client.force_login(officer_a)
+    response = upload(client, xlsx([["a", "b"]], header=["x", "y"]))
+    assert response.status_code == 400 and "Thiếu cột" in response.content.decode()
+
+
+def test_too_many_rows_and_too_big(client, officer_a, settings):
+    client.force_login(officer_a)
+    # 50.000 rows as CSV (the same reader as .xlsx; quicker to build in a test)
+    csv = "period,agency_code,indicator_code,numerator,denominator,value,note\n"
+    csv += f"{Q2},STP,ho_so_dung_han,1,2,,\n" * 50_000
+    response = upload(client, csv.encode(), "so-lieu.csv")
+    assert response.status_code == 400 and "quá nhiều dòng" in response.content.decode()
+    settings.IMPORT_MAX_BYTES = 1000
+    response = upload(client, b"x" * 2000, "to.csv")
+    assert response.status_code == 400 and "Tệp quá lớn" in response.content.decode()
+    assert not Measurement.objects.exists()
+
+
+def test_confirm_refuses_when_figures_changed_since_the_preview(client, officer_a, measure):
+    m = measure("ho_so_dung_han", "STP", Q2, 90, 100, status="draft")
+    client.force_login(officer_a)
+    response = upload(client, xlsx([[Q2, "STP", "ho_so_dung_han", 95, 100, None, "", None]]))
+    Measurement.objects.filter(pk=m.pk).update(numerator=91, version=2)
+    response = confirm(client, response)
+    assert response.status_code == 409
+    assert "Số liệu đã thay đổi kể từ khi xem trước" in response.content.decode()
+    m.refresh_from_db()
+    assert m.numerator == 91
+
+
+def test_confirm_with_a_forged_token(client, officer_a):
+    client.force_login(officer_a)
+    response = client.post(reverse("excel-confirm"), {"token": "0" * 32})
+    assert response.status_code == 302
+    response = client.post(reverse("excel-confirm"), {"token": "../../etc/passwd"})
+    assert response.status_code == 302
+
+
+def test_viewers_cannot_use_excel_entry(client, leader):
+    client.force_login(leader)
+    assert client.get(reverse("excel-home")).status_code == 403
+    assert upload(client, xlsx([])).status_code == 403
+
+
+# --- Evidence ------------------------------------------------------------------------------------
+
+PDF = b"%PDF-1.4\n%test\n"
+
+
+def attach(client, m, name="bien-ban.pdf", content=PDF):
+    return client.post(
+        reverse("evidence-upload", args=[m.pk]), {"file": SimpleUploadedFile(name, content)}
+    )
+
+
+def test_evidence_upload_and_download_by_those_who_may_see(
+    client, officer_a, officer_b, staff, measure
+):
+    m = measure("ho_so_dung_han", "STP", Q2, 98, 100)
+    client.force_login(officer_a)
+    assert attach(client, m).status_code == 302
+    evidence = Evidence.objects.get()
+    assert evidence.original_name == "bien-ban.pdf" and evidence.file.name.startswith(
+        "evidence/2021-Q2/"
+    )
+    page = client.get(reverse("measurement-detail", args=[m.pk])).content.decode()
+    assert "bien-ban.pdf" in page
+    response = client.get(reverse("evidence-download", args=[evidence.pk]))
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
+    assert "attachment" in response["Content-Disposition"]
+    client.force_login(staff)
+    assert client.get(reverse("evidence-download", args=[evidence.pk])).status_code == 200
+    client.force_login(officer_b)
+    assert client.get(reverse("evidence-download", args=[evidence.pk])).status_code == 404
+    assert attach(client, m).status_code == 404
+    assert client.post(reverse("evidence-delete", args=[evidence.pk])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("virus.exe", b"MZ", "Chỉ nhận tệp PDF"),
+        ("fake.pdf", b"MZ\x90\x00", "Nội dung tệp không khớp"),
+        ("empty.pdf", b"", "Tệp rỗng"),
+    ],
+)
+def test_bad_evidence_is_refused(client, officer_a, measure, name, content, message):
+    m = measure("ho_so_dung_han", "STP", Q2, 98, 100)
+    client.force_login(officer_a)
+    response = attach(client, m, name, content)
+    assert response.status_code == 400 and message in response.content.decode()
+    assert not Evidence.objects.exists()
+
+
+def test_evidence_size_limit_and_lock(client, officer_a, measure, settings):
+    settings.EVIDENCE_MAX_BYTES = 10
+    m = measure("ho_so_dung_han", "STP", Q2, 98, 100)
+    client.force_login(officer_a)
+    assert "Tệp quá lớn" in attach(client, m).content.decode()
+    settings.EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+    Measurement.objects.filter(pk=m.pk).update(status="approved")
+    assert "đang khóa" in attach(client, m).content.decode()
+    assert not Evidence.objects.exists()
+
+
+def test_viewer_may_download_but_not_upload(client, officer_a, leader, measure):
+    m = measure("ho_so_dung_han", "STP", Q2, 98, 100)
+    client.force_login(officer_a)
+    attach(client, m)
+    client.force_login(leader)
+    assert attach(client, m).status_code == 403
+    assert (
+        client.get(reverse("evidence-download", args=[Evidence.objects.get().pk])).status_code
+        == 200
+    )
