@@ -76,6 +76,10 @@ class DashboardFilterForm(forms.Form):
     csv = forms.SlugField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, data, *, choices: FilterChoices, district_blank=WHOLE_PROVINCE):
+        data = data.copy()
+        if not data.get("period") and choices.default is not None:
+            # the default shows as chosen, and links carry it
+            data["period"] = choices.default.code
         super().__init__(data)
         self.choices = choices
         self.fields["period"].choices = [
