@@ -133,6 +133,7 @@ def entry_form(request: HtmxHttpRequest, period_code: str, agency_code: str) -> 
         "may_enter": may_enter,
         "may_approve": access.can_approve(request.user),
         "notice": notice,
+        "has_submitted": any(r.current and r.current.status == "submitted" for r in rows),
         "has_errors": any(r.form.is_bound and (r.form.errors or r.problem) for r in rows),
         "periods": Period.objects.all(),
         "late": timezone.localdate() > period.deadline,

@@ -224,6 +224,27 @@ class EntryRow:
         return sharp_change(self.previous, self.shown_figures)
 
     @property
+    def previous_numerator(self) -> str:
+        p = self.previous
+        return format_number(p.numerator) if p is not None and p.numerator is not None else ""
+
+    @property
+    def previous_denominator(self) -> str:
+        p = self.previous
+        return format_number(p.denominator) if p is not None and p.denominator is not None else ""
+
+    @property
+    def previous_value_text(self) -> str:
+        """Last period's rate ('99,6%'), rank ('12/63') or '–'."""
+        p = self.previous
+        if p is None:
+            return "–"
+        if p.rank is not None:
+            return f"{p.rank}/63"
+        rate = rate_of(p.numerator or 0, p.denominator or 0)
+        return format_percent(rate, 1) if rate is not None else "không phát sinh"
+
+    @property
     def previous_text(self) -> str:
         p = self.previous
         if p is None:

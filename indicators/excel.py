@@ -134,10 +134,18 @@ def completeness_workbook(report: Completeness) -> bytes:
 # --- Uploading figures from the browser ---------------------------------------------------------
 
 
+FIGURE_COLUMNS = ("numerator", "denominator", "value", "score", "note")
+
+
+def _filled(value) -> bool:
+    return value is not None and str(value).strip() != ""
+
+
 def plan_upload(data: bytes, filename: str, user, max_rows: int):
     """Read and check an uploaded file like the command-line import (``read_table`` and
     ``plan_import``), then refuse what the web adds: rows of agencies the user may not enter
-    for, approved (locked) figures, and locked periods. Writes nothing.
+    for, approved (locked) figures, and locked periods. Rows with no figure and no note are skipped (not entered). Writes
+    nothing.
 
     Raises ``ImportFileError`` when the file as a whole cannot be read.
     """
@@ -151,6 +159,8 @@ def plan_upload(data: bytes, filename: str, user, max_rows: int):
         raise
     except Exception as exc:  # a damaged workbook can fail while its rows are read
         raise ImportFileError("Không đọc được tệp: tệp hỏng hoặc sai định dạng.") from exc
+    # The template lists every indicator of every agency; a row left blank was not entered.
+    rows = [(n, row) for n, row in rows if any(_filled(row.get(c)) for c in FIGURE_COLUMNS)]
     plan = plan_import(rows)
     allowed = set(access.enterable_agencies(user).values_list("pk", flat=True))
     kept = []

@@ -121,6 +121,18 @@ def test_upload_preview_confirm_and_same_file_twice(client, officer_a, measure):
     assert list(Measurement.objects.order_by("pk").values_list("version", flat=True)) == versions
 
 
+def test_blank_template_rows_are_skipped(client, officer_a):
+    client.force_login(officer_a)
+    template = download(client, agency="STP").content
+    book = load_workbook(io.BytesIO(template))
+    book.worksheets[0]["D2"], book.worksheets[0]["E2"] = 5, 10
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = upload(client, buffer.getvalue())
+    assert response.status_code == 200 and len(response.context["plan"].changes) == 1
+    assert not response.context["plan"].errors
+
+
 def test_upload_errors_are_listed_by_row_and_nothing_is_written(client, officer_a):
     client.force_login(officer_a)
     content = xlsx(
