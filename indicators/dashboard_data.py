@@ -159,8 +159,6 @@ def ranking_level(target: Target, level: str, district: Agency | None) -> str:
 def target_page(plan, target, period, *, level, district, cumulative, query):
     scope = scope_for(level, district)
     one = [target]
-    cum = quarterly_trend(plan, period.year, scope, cumulative=True, targets=one)[target.pk]
-    per_q = quarterly_trend(plan, period.year, scope, cumulative=False, targets=one)[target.pk]
     current = results_for(plan, period, scope, cumulative=cumulative, targets=one)[0]
     demo = shows_demo(period.year, scope)
     context = {"result": current, "demo": demo, "charts": [], "outlook": None}
@@ -168,6 +166,8 @@ def target_page(plan, target, period, *, level, district, cumulative, query):
         history = index_history(target)
         context["charts"].append(charts.rank_history_chart(target, history, demo=demo))
         return context
+    cum = quarterly_trend(plan, period.year, scope, cumulative=True, targets=one)[target.pk]
+    per_q = quarterly_trend(plan, period.year, scope, cumulative=False, targets=one)[target.pk]
     context["charts"].append(charts.trend_chart(target, cum, per_q, demo=demo))
     at_period = next((r for r in cum if r.period.quarter == period.quarter), None)
     if at_period is not None:
