@@ -39,6 +39,7 @@ def test_staff_enters_by_keyboard_fixes_an_error_submits_and_a_colleague_approve
     page.keyboard.type("1.200")
     error = page.locator("#err-ho_so_dung_han-numerator")
     expect(error).to_contain_text("Tử số không được lớn hơn mẫu số")
+    expect(page.locator("#id_ho_so_dung_han-numerator")).to_have_attribute("aria-invalid", "true")
     page.keyboard.press("Control+A")
     page.keyboard.type("1.300")
     expect(error).to_be_empty()

@@ -243,7 +243,7 @@ def test_sharp_change_needs_a_note_before_submitting(client, officer_a, measure)
     measure("ho_so_dung_han", "STP", "2021-Q1", 95, 100)
     client.force_login(officer_a)
     page = client.get(url()).content.decode()
-    assert "95 / 100 (95,0%)" in page  # last quarter beside the row
+    assert "Kỳ trước: 95,0%" in page and "Kỳ trước: 100" in page  # last quarter beside the row
     page = client.post(
         url(), {**figures("ho_so_dung_han", "50", "100"), "action": "submit"}
     ).content.decode()
@@ -336,3 +336,20 @@ def test_locked_period_refuses_entry(client, officer_a):
     page = client.post(url(), {**figures(), "action": "save"}).content.decode()
     assert "đã khóa sổ" in page
     assert not Measurement.objects.exists()
+
+
+def test_entry_form_query_count_is_bounded(client, staff, measure, django_assert_max_num_queries):
+    for indicator in ("ho_so_dung_han", "hai_long_ket_qua", "dvc_muc_do_4"):
+        measure(indicator, "STP", Q2, 9, 10)
+        measure(indicator, "STP", "2021-Q1", 9, 10)
+    client.force_login(staff)
+    with django_assert_max_num_queries(20):
+        assert client.get(url()).status_code == 200
+
+
+def test_live_check_field_is_marked_invalid_by_script():
+    """The page script marks fields invalid after a live check (checked in the browser test)."""
+    from pathlib import Path
+
+    script = (Path(__file__).parent.parent / "static/js/entry.js").read_text()
+    assert "aria-invalid" in script and "htmx:afterSettle" in script

@@ -37,4 +37,13 @@
       leave(input.closest(ROW));
     }
   });
+  // Entry form: after a live check, mark each field whose error slot has a message.
+  document.addEventListener("htmx:afterSettle", function () {
+    document.querySelectorAll(".entry-row [aria-describedby^='err-']").forEach(function (field) {
+      var slot = document.getElementById(field.getAttribute("aria-describedby"));
+      var invalid = slot && slot.textContent.trim() !== "";
+      if (invalid) field.setAttribute("aria-invalid", "true");
+      else field.removeAttribute("aria-invalid");
+    });
+  });
 })();
