@@ -41,9 +41,8 @@
 
   document.addEventListener("htmx:beforeHistorySave", purge);
   document.addEventListener("htmx:historyRestore", function () { draw(document); });
-  if (window.htmx) {
-    window.htmx.onLoad(draw);
-  }
+  // htmx:load fires for every swapped-in element (htmx itself may load after this file)
+  document.addEventListener("htmx:load", function (event) { draw(event.target); });
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", function () { draw(document); });
   } else {
