@@ -14,8 +14,11 @@ both values (``Conflict``). Every change leaves a row in ``Measurement.history``
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 from django.db import transaction
+from django.db.models import Min
+from django.utils import timezone
 
 from indicators.attainment import rate_of
 from indicators.measurements import Figures, same_figures, upsert_measurement
@@ -363,15 +366,11 @@ class Tally:
         self.on_time += other.on_time
 
     @property
-    def rate(self):
-        from fractions import Fraction
-
+    def rate(self) -> Fraction | None:
         return Fraction(self.received * 100, self.expected) if self.expected else None
 
     @property
-    def on_time_rate(self):
-        from fractions import Fraction
-
+    def on_time_rate(self) -> Fraction | None:
         return Fraction(self.on_time * 100, self.expected) if self.expected else None
 
 
@@ -400,9 +399,6 @@ def completeness_for(period: Period, agencies, *, today=None) -> Completeness:
     deadline, and the reporting and on-time rates (received, and received by the deadline,
     over expected) overall and per district. A report's time is the first time it was
     submitted (from the history). Five queries whatever the number of agencies."""
-    from django.db.models import Min
-    from django.utils import timezone
-
     today = today or timezone.localdate()
     agencies = list(agencies.select_related("parent").order_by("level", "parent__order", "order"))
     targets = [
