@@ -21,6 +21,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from indicators.models import Agency, Measurement
 from targets.models import Level
@@ -85,7 +86,7 @@ def get_agency_for_user(user, code: str) -> Agency:
     """The agency with ``code`` if the user may see its figures, else 404."""
     agency = visible_agencies(user).filter(code=code).first()
     if agency is None:
-        raise Http404("Không tìm thấy đơn vị.")
+        raise Http404(_("Không tìm thấy đơn vị."))
     return agency
 
 
@@ -96,19 +97,19 @@ def may_enter_for(user, agency: Agency) -> bool:
 def require_enter(user, agency: Agency) -> None:
     """403 unless the user may enter figures for ``agency`` (which they can already see)."""
     if not may_enter_for(user, agency):
-        raise PermissionDenied("Bạn không có quyền nhập số liệu cho đơn vị này.")
+        raise PermissionDenied(_("Bạn không có quyền nhập số liệu cho đơn vị này."))
 
 
 def require_approve(user) -> None:
     """403 unless the user may approve, return and reopen figures."""
     if not can_approve(user):
-        raise PermissionDenied("Bạn không có quyền duyệt số liệu.")
+        raise PermissionDenied(_("Bạn không có quyền duyệt số liệu."))
 
 
 def require_entry_section(user) -> None:
     """403 for users who may neither enter nor view figures (no role at all)."""
     if not can_view_entry_pages(user):
-        raise PermissionDenied("Bạn không có quyền truy cập mục nhập liệu.")
+        raise PermissionDenied(_("Bạn không có quyền truy cập mục nhập liệu."))
 
 
 def get_measurement_for_user(user, pk: int) -> Measurement:
@@ -119,5 +120,5 @@ def get_measurement_for_user(user, pk: int) -> Measurement:
         .first()
     )
     if measurement is None:
-        raise Http404("Không tìm thấy số liệu.")
+        raise Http404(_("Không tìm thấy số liệu."))
     return measurement

@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.middleware import HtmxDetails
 
@@ -112,7 +113,7 @@ def entry_form(request: HtmxHttpRequest, period_code: str, agency_code: str) -> 
             notice = _approve_all(request, rows)
         elif action in ("save", "submit"):
             if not may_enter:
-                raise PermissionDenied("Bạn chỉ có quyền xem số liệu.")
+                raise PermissionDenied(_("Bạn chỉ có quyền xem số liệu."))
             saved = _save_rows(request, agency, period, rows, submit=action == "submit")
             if saved is not None and not request.htmx:
                 messages.success(request, saved)
@@ -120,7 +121,7 @@ def entry_form(request: HtmxHttpRequest, period_code: str, agency_code: str) -> 
             if saved is not None:
                 rows, notice = build_rows(agency, period), saved
         else:
-            return HttpResponse("Thao tác không hợp lệ.", status=400)
+            return HttpResponse(_("Thao tác không hợp lệ."), status=400)
     if not rows or rows[0].form is None or not rows[0].form.is_bound:
         bind_rows(rows)
     for row in rows:
@@ -150,7 +151,7 @@ def _save_rows(request, agency: Agency, period: Period, rows: list[EntryRow], *,
         return None
     entries = [row.entry for row in rows if row.form.figures is not None]
     if not entries:
-        rows[0].form.add_error(None, "Chưa nhập số liệu nào.") if rows else None
+        rows[0].form.add_error(None, _("Chưa nhập số liệu nào.")) if rows else None
         return None
     changed, problems = workflow.entries_save(
         entries=entries, agency=agency, period=period, submit=submit, user=request.user
@@ -163,8 +164,8 @@ def _save_rows(request, agency: Agency, period: Period, rows: list[EntryRow], *,
                 row.conflict = getattr(problem, "current", None)
         return None
     if submit:
-        return f"Đã gửi {len(entries)} số liệu tới Sở Nội vụ."
-    return f"Đã lưu nháp ({changed} số liệu thay đổi)."
+        return _("Đã gửi %(n)s số liệu tới Sở Nội vụ.") % {"n": len(entries)}
+    return _("Đã lưu nháp (%(n)s số liệu thay đổi).") % {"n": changed}
 
 
 def _approve_all(request, rows: list[EntryRow]) -> str:
@@ -176,7 +177,7 @@ def _approve_all(request, rows: list[EntryRow]) -> str:
             versions[row.current.pk] = int(raw) if raw.isdigit() else -1
     approved, problems = workflow.approve_many(versions=versions, user=request.user)
     rows[:] = build_rows(rows[0].agency, rows[0].period) if rows else []
-    text = f"Đã duyệt {approved} số liệu."
+    text = _("Đã duyệt %(n)s số liệu.") % {"n": approved}
     return text + (" " + " ".join(problems) if problems else "")
 
 
@@ -189,7 +190,7 @@ def entry_check(request: HtmxHttpRequest, period_code: str, agency_code: str) ->
     access.require_enter(request.user, agency)
     rows = [r for r in build_rows(agency, period) if r.prefix == request.POST.get("indicator")]
     if not rows:
-        return HttpResponse("Chỉ số không áp dụng cho đơn vị này.", status=400)
+        return HttpResponse(_("Chỉ số không áp dụng cho đơn vị này."), status=400)
     row = bind_rows(rows, request.POST)[0]
     row.form.is_valid()
     row.live = True
@@ -206,14 +207,14 @@ def _grid_setup(request, period_code: str, indicator_code: str, data):
     targets = Target.objects.filter(plan__year=period.year, indicator__code=indicator_code)
     targets = list(targets.select_related("indicator", "plan"))
     if not targets or targets[0].indicator.is_annual != period.is_annual:
-        raise Http404("Chỉ số không nhập theo kỳ này.")
+        raise Http404(_("Chỉ số không nhập theo kỳ này."))
     form = GridFilterForm(data)
     if not form.is_valid():
         return period, form, None, []
     level, district = form.cleaned_data["level"], form.cleaned_data["district"]
     target = next((t for t in targets if level in t.levels), None)
     if target is None:
-        form.add_error("level", "Chỉ tiêu này không áp dụng cho cấp đã chọn.")
+        form.add_error("level", _("Chỉ tiêu này không áp dụng cho cấp đã chọn."))
         return period, form, None, []
     agencies = agencies_for_grid(request.user, level, district)
     return period, form, target, build_grid_rows(target, period, agencies)
@@ -226,7 +227,7 @@ def entry_grid(request: HtmxHttpRequest, period_code: str, indicator_code: str) 
     period, form, target, rows = _grid_setup(request, period_code, indicator_code, request.GET)
     if request.method == "POST":
         if not access.can_enter(request.user):
-            raise PermissionDenied("Bạn chỉ có quyền xem số liệu.")
+            raise PermissionDenied(_("Bạn chỉ có quyền xem số liệu."))
         submit = request.POST.get("action") == "submit"
         message = _save_grid(request, period, rows, submit=submit)
         if message:
@@ -253,7 +254,7 @@ def _save_grid(request, period: Period, rows: list[EntryRow], *, submit: bool) -
     todo = [row for row in rows if row.form.figures is not None]
     with transaction.atomic():
         for row in todo:
-            _, problems = workflow.entries_save(
+            _saved, problems = workflow.entries_save(
                 entries=[row.entry],
                 agency=row.agency,
                 period=period,
@@ -266,7 +267,7 @@ def _save_grid(request, period: Period, rows: list[EntryRow], *, submit: bool) -
         if any(row.problem for row in todo):
             transaction.set_rollback(True)
             return None
-    return f"Đã {'gửi' if submit else 'lưu'} {len(todo)} dòng."
+    return (_("Đã gửi %(n)s dòng.") if submit else _("Đã lưu %(n)s dòng.")) % {"n": len(todo)}
 
 
 @require_POST
@@ -274,11 +275,11 @@ def grid_row(
     request: HtmxHttpRequest, period_code: str, indicator_code: str, agency_code: str
 ) -> HttpResponse:
     """Save one grid row as a draft when the user leaves it; answer the row re-rendered."""
-    period, form, target, _ = _grid_setup(request, period_code, indicator_code, request.GET)
+    period, form, target, _rows = _grid_setup(request, period_code, indicator_code, request.GET)
     agency = access.get_agency_for_user(request.user, agency_code)
     access.require_enter(request.user, agency)
     if target is None or agency.level not in target.levels:
-        return HttpResponse("Chỉ tiêu không áp dụng cho đơn vị này.", status=400)
+        return HttpResponse(_("Chỉ tiêu không áp dụng cho đơn vị này."), status=400)
     row = build_grid_rows(target, period, [agency])[0]
     bind_rows([row], request.POST)
     if row.form.is_valid() and row.form.figures is not None:

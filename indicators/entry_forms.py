@@ -14,6 +14,7 @@ from pathlib import PurePath
 from django import forms
 from django.conf import settings
 from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
 
 from indicators import access
 from indicators.attainment import Status, rate_of, status_for
@@ -21,7 +22,6 @@ from indicators.formatting import format_number, format_percent
 from indicators.measurements import MESSAGES, Figures, check_figures, same_figures
 from indicators.models import Agency, Measurement, Period
 from indicators.workflow import (
-    SHARP_CHANGE_POINTS,
     Entry,
     locked_reason,
     previous_period,
@@ -32,9 +32,9 @@ from targets.plans import INDICES_GROUP
 
 REQUIRED = MESSAGES["required"]
 FIGURE_FIELDS = ("numerator", "denominator", "rank", "score", "note")
-MSG_SHARP = (
-    f"Số liệu thay đổi hơn {SHARP_CHANGE_POINTS} điểm phần trăm so với kỳ trước: "
-    "vui lòng ghi giải trình trước khi gửi."
+# SHARP_CHANGE_POINTS (30) is spelled out in the message so that it can be translated.
+MSG_SHARP = _(
+    "Số liệu thay đổi hơn 30 điểm phần trăm so với kỳ trước: vui lòng ghi giải trình trước khi gửi."
 )
 MSG_CANNOT_CLEAR = "Không thể xóa số liệu đã nhập. Nếu trong kỳ không phát sinh hồ sơ, nhập 0 và 0."
 
@@ -53,8 +53,8 @@ def period_field(**kwargs) -> PeriodChoiceField:
     return PeriodChoiceField(
         queryset=Period.objects.all(),
         to_field_name="code",
-        label="Kỳ báo cáo",
-        error_messages={"invalid_choice": "Không có kỳ báo cáo này."},
+        label=_("Kỳ báo cáo"),
+        error_messages={"invalid_choice": _("Không có kỳ báo cáo này.")},
         **kwargs,
     )
 
@@ -63,9 +63,9 @@ class EntryStartForm(forms.Form):
     """The start page's filters: which period, and a search for an agency by name or code."""
 
     period = period_field(required=False)
-    q = forms.CharField(label="Tìm đơn vị (tên hoặc mã)", required=False, max_length=100)
+    q = forms.CharField(label=_("Tìm đơn vị (tên hoặc mã)"), required=False, max_length=100)
     level = forms.ChoiceField(
-        label="Cấp", required=False, choices=[("", "Tất cả các cấp"), *Level.choices]
+        label=_("Cấp"), required=False, choices=[("", _("Tất cả các cấp")), *Level.choices]
     )
 
 
@@ -353,22 +353,22 @@ class ReviewForm(forms.Form):
     """Approve, return or reopen one figure; a reason is required to return or reopen."""
 
     action = forms.ChoiceField(
-        choices=[("approve", "Duyệt"), ("return", "Trả lại"), ("reopen", "Mở lại")]
+        choices=[("approve", _("Duyệt")), ("return", _("Trả lại")), ("reopen", _("Mở lại"))]
     )
     reason = forms.CharField(
-        label="Lý do", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Lý do"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 
     def clean(self):
         data = super().clean()
         if data.get("action") in ("return", "reopen") and not (data.get("reason") or "").strip():
-            self.add_error("reason", "Vui lòng ghi lý do.")
+            self.add_error("reason", _("Vui lòng ghi lý do."))
         return data
 
 
 class HistoryFilterForm(forms.Form):
-    agency = forms.CharField(label="Đơn vị (tên hoặc mã)", required=False, max_length=100)
+    agency = forms.CharField(label=_("Đơn vị (tên hoặc mã)"), required=False, max_length=100)
     period = period_field(required=False)
 
 
@@ -376,7 +376,7 @@ class GridFilterForm(forms.Form):
     """Which agencies the grid lists: one level, optionally one district's communes."""
 
     level = forms.ChoiceField(
-        label="Cấp",
+        label=_("Cấp"),
         choices=[
             (Level.TINH, Level.TINH.label),
             (Level.HUYEN, Level.HUYEN.label),
@@ -387,8 +387,8 @@ class GridFilterForm(forms.Form):
         queryset=Agency.objects.filter(level=Level.HUYEN),
         to_field_name="code",
         required=False,
-        label="Huyện, thị xã, thành phố",
-        error_messages={"invalid_choice": "Không có đơn vị cấp huyện này."},
+        label=_("Huyện, thị xã, thành phố"),
+        error_messages={"invalid_choice": _("Không có đơn vị cấp huyện này.")},
     )
 
 
@@ -402,56 +402,58 @@ def agencies_for_grid(user, level: str, district: Agency | None):
 
 class CompletenessForm(forms.Form):
     level = forms.ChoiceField(
-        label="Cấp", required=False, choices=[("", "Tất cả các cấp"), *Level.choices]
+        label=_("Cấp"), required=False, choices=[("", _("Tất cả các cấp")), *Level.choices]
     )
     district = forms.ModelChoiceField(
         queryset=Agency.objects.filter(level=Level.HUYEN),
         to_field_name="code",
         required=False,
-        label="Huyện (gồm các xã)",
-        error_messages={"invalid_choice": "Không có đơn vị cấp huyện này."},
+        label=_("Huyện (gồm các xã)"),
+        error_messages={"invalid_choice": _("Không có đơn vị cấp huyện này.")},
     )
-    chua_gui = forms.BooleanField(label="Chỉ đơn vị chưa gửi đủ", required=False)
+    chua_gui = forms.BooleanField(label=_("Chỉ đơn vị chưa gửi đủ"), required=False)
 
 
 class TemplateDownloadForm(forms.Form):
     """Which rows the Excel template is prefilled with: a period and a level or an agency."""
 
     period = period_field()
-    level = forms.ChoiceField(label="Cấp", required=False, choices=[("", "—"), *Level.choices])
-    agency = forms.CharField(label="Hoặc mã đơn vị", required=False, max_length=20)
+    level = forms.ChoiceField(label=_("Cấp"), required=False, choices=[("", "—"), *Level.choices])
+    agency = forms.CharField(label=_("Hoặc mã đơn vị"), required=False, max_length=20)
 
     def clean(self):
         data = super().clean()
         if not data.get("level") and not data.get("agency"):
-            raise forms.ValidationError("Chọn một cấp hoặc nhập mã một đơn vị.")
+            raise forms.ValidationError(_("Chọn một cấp hoặc nhập mã một đơn vị."))
         return data
 
 
 def _check_size(upload, limit: int) -> None:
     if upload.size > limit:
         raise forms.ValidationError(
-            f"Tệp quá lớn: tối đa {format_number(limit // (1024 * 1024))} MB."
+            _("Tệp quá lớn: tối đa %(mb)s MB.") % {"mb": format_number(limit // (1024 * 1024))}
         )
 
 
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
-        label="Tệp số liệu (.xlsx hoặc .csv)",
-        error_messages={"required": "Vui lòng chọn tệp.", "empty": "Tệp rỗng."},
+        label=_("Tệp số liệu (.xlsx hoặc .csv)"),
+        error_messages={"required": _("Vui lòng chọn tệp."), "empty": _("Tệp rỗng.")},
     )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         _check_size(upload, settings.IMPORT_MAX_BYTES)
         if PurePath(upload.name).suffix.lower() not in (".xlsx", ".csv"):
-            raise forms.ValidationError("Chỉ nhận tệp Excel (.xlsx) hoặc .csv.")
+            raise forms.ValidationError(_("Chỉ nhận tệp Excel (.xlsx) hoặc .csv."))
         return upload
 
 
 class ImportConfirmForm(forms.Form):
     token = forms.RegexField(regex=r"^[0-9a-f]{32}$", widget=forms.HiddenInput)
-    submit = forms.BooleanField(label="Gửi luôn các số liệu (không chỉ lưu nháp)", required=False)
+    submit = forms.BooleanField(
+        label=_("Gửi luôn các số liệu (không chỉ lưu nháp)"), required=False
+    )
 
 
 # Evidence: the first bytes each accepted kind of file starts with.
@@ -475,8 +477,8 @@ EVIDENCE_TYPES = {
 
 class EvidenceForm(forms.Form):
     file = forms.FileField(
-        label="Tài liệu kiểm chứng (PDF, ảnh, Word, Excel; tối đa 10 MB)",
-        error_messages={"required": "Vui lòng chọn tệp.", "empty": "Tệp rỗng."},
+        label=_("Tài liệu kiểm chứng (PDF, ảnh, Word, Excel; tối đa 10 MB)"),
+        error_messages={"required": _("Vui lòng chọn tệp."), "empty": _("Tệp rỗng.")},
     )
 
     def clean_file(self):
@@ -486,12 +488,14 @@ class EvidenceForm(forms.Form):
         kind = EVIDENCE_TYPES.get(suffix)
         if kind is None:
             raise forms.ValidationError(
-                "Chỉ nhận tệp PDF, ảnh (PNG, JPG), Word (.doc, .docx) hoặc Excel (.xls, .xlsx)."
+                _("Chỉ nhận tệp PDF, ảnh (PNG, JPG), Word (.doc, .docx) hoặc Excel (.xls, .xlsx).")
             )
         head = upload.read(8)
         upload.seek(0)
         if not any(head.startswith(magic) for magic in kind[1]):
-            raise forms.ValidationError("Nội dung tệp không khớp với phần mở rộng " + suffix + ".")
+            raise forms.ValidationError(
+                _("Nội dung tệp không khớp với phần mở rộng %(suffix)s.") % {"suffix": suffix}
+            )
         upload.detected_type = kind[0]
         return upload
 

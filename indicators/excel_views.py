@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from indicators import access, excel
@@ -30,7 +31,7 @@ UPLOAD_DIR = "imports"
 def _require_enter(user) -> None:
     access.require_entry_section(user)
     if not access.can_enter(user):
-        raise PermissionDenied("Bạn chỉ có quyền xem số liệu.")
+        raise PermissionDenied(_("Bạn chỉ có quyền xem số liệu."))
 
 
 @require_GET
@@ -132,7 +133,7 @@ def excel_confirm(request: HtmxHttpRequest) -> HttpResponse:
     saved = request.session.get(f"import-{form.data.get('token')}") if form.is_valid() else None
     if saved is None or not _stored(form.cleaned_data["token"]).exists():
         messages.error(
-            request, "Phiên tải lên đã hết hạn hoặc không hợp lệ, vui lòng tải tệp lên lại."
+            request, _("Phiên tải lên đã hết hạn hoặc không hợp lệ, vui lòng tải tệp lên lại.")
         )
         return redirect("excel-home")
     token = form.cleaned_data["token"]
@@ -141,7 +142,7 @@ def excel_confirm(request: HtmxHttpRequest) -> HttpResponse:
     if not plan.ok or excel.fingerprint(plan) != saved["fingerprint"]:
         messages.error(
             request,
-            "Số liệu đã thay đổi kể từ khi xem trước: vui lòng kiểm tra lại trước khi xác nhận.",
+            _("Số liệu đã thay đổi kể từ khi xem trước: vui lòng kiểm tra lại trước khi xác nhận."),
         )
         return _preview(request, plan, token, saved["name"], status=409)
     status = (
@@ -150,5 +151,9 @@ def excel_confirm(request: HtmxHttpRequest) -> HttpResponse:
     written = apply_import(plan, status=status, user=request.user)
     _stored(token).unlink(missing_ok=True)
     del request.session[f"import-{token}"]
-    messages.success(request, f"Đã nhập {written} số liệu ({plan.unchanged} dòng không thay đổi).")
+    messages.success(
+        request,
+        _("Đã nhập %(n)s số liệu (%(u)s dòng không thay đổi).")
+        % {"n": written, "u": plan.unchanged},
+    )
     return redirect("excel-home")

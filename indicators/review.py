@@ -9,6 +9,8 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from indicators import access, excel, workflow
@@ -23,9 +25,9 @@ ACTIONS = {
     "reopen": workflow.measurement_reopen,
 }
 DONE = {
-    "approve": "Đã duyệt số liệu.",
-    "return": "Đã trả lại số liệu.",
-    "reopen": "Đã mở lại số liệu.",
+    "approve": gettext_lazy("Đã duyệt số liệu."),
+    "return": gettext_lazy("Đã trả lại số liệu."),
+    "reopen": gettext_lazy("Đã mở lại số liệu."),
 }
 
 
@@ -104,7 +106,7 @@ def evidence_upload(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             content_type=upload.detected_type,
             uploaded_by=request.user,
         )
-        messages.success(request, "Đã tải lên tài liệu kiểm chứng.")
+        messages.success(request, _("Đã tải lên tài liệu kiểm chứng."))
         return redirect("measurement-detail", pk=measurement.pk)
     return render(
         request,
@@ -127,7 +129,7 @@ def evidence_download(request: HtmxHttpRequest, pk: int) -> FileResponse:
     try:
         handle = evidence.file.open("rb")
     except FileNotFoundError as exc:
-        raise Http404("Tệp không còn trên máy chủ.") from exc
+        raise Http404(_("Tệp không còn trên máy chủ.")) from exc
     response = FileResponse(
         handle,
         as_attachment=True,
@@ -150,7 +152,7 @@ def evidence_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     else:
         evidence.file.delete(save=False)
         evidence.delete()
-        messages.success(request, "Đã xóa tài liệu kiểm chứng.")
+        messages.success(request, _("Đã xóa tài liệu kiểm chứng."))
     return redirect("measurement-detail", pk=measurement.pk)
 
 
@@ -222,7 +224,7 @@ def completeness(request: HtmxHttpRequest) -> HttpResponse:
         form, period, report = _completeness(request)
     except BadFilter as exc:
         errors = [e for f in exc.forms for errs in f.errors.values() for e in errs]
-        return HttpResponse("Bộ lọc không hợp lệ: " + " ".join(errors), status=400)
+        return HttpResponse(_("Bộ lọc không hợp lệ:") + " " + " ".join(errors), status=400)
     lines = [
         line for line in report.lines if not form.cleaned_data["chua_gui"] or not line.complete
     ]
@@ -246,7 +248,7 @@ def completeness_xlsx(request: HtmxHttpRequest) -> HttpResponse:
     try:
         form, period, report = _completeness(request)
     except BadFilter:
-        return HttpResponse("Bộ lọc không hợp lệ.", status=400)
+        return HttpResponse(_("Bộ lọc không hợp lệ."), status=400)
     if form.cleaned_data["chua_gui"]:
         report.lines = [line for line in report.lines if not line.complete]
     response = HttpResponse(excel.completeness_workbook(report), content_type=excel.XLSX)

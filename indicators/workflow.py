@@ -19,6 +19,8 @@ from fractions import Fraction
 from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from indicators.attainment import rate_of
 from indicators.measurements import Figures, same_figures, upsert_measurement
@@ -46,9 +48,11 @@ class Conflict(WorkflowError):
     def __init__(self, current: Measurement):
         self.current = current
         super().__init__(
-            "Số liệu này vừa được người khác thay đổi (phiên bản "
-            f"{current.version}). Kiểm tra giá trị hiện tại bên dưới rồi lưu lại nếu vẫn muốn "
-            "ghi đè."
+            _(
+                "Số liệu này vừa được người khác thay đổi (phiên bản %(version)s). Kiểm tra giá "
+                "trị hiện tại bên dưới rồi lưu lại nếu vẫn muốn ghi đè."
+            )
+            % {"version": current.version}
         )
 
 
@@ -64,9 +68,11 @@ class Entry:
 def locked_reason(period: Period, measurement: Measurement | None) -> str | None:
     """Why a figure may not be edited now, or None when it may."""
     if period.locked:
-        return f"Kỳ {period.label} đã khóa sổ, không thể nhập hoặc sửa số liệu."
+        return _("Kỳ %(period)s đã khóa sổ, không thể nhập hoặc sửa số liệu.") % {
+            "period": period.label
+        }
     if measurement is not None and measurement.status == Status.APPROVED:
-        return "Số liệu đã được duyệt và đang khóa; Sở Nội vụ có thể mở lại kèm lý do."
+        return _("Số liệu đã được duyệt và đang khóa; Sở Nội vụ có thể mở lại kèm lý do.")
     return None
 
 
@@ -153,7 +159,7 @@ def entries_save(
     with transaction.atomic():
         for entry in entries:
             try:
-                _, did_change = measurement_save(
+                _measurement, did_change = measurement_save(
                     indicator=entry.indicator,
                     agency=agency,
                     period=period,
@@ -208,7 +214,7 @@ def measurement_approve(*, measurement: Measurement, version: int | None, user) 
         to=Status.APPROVED,
         reason="",
         user=user,
-        wrong_state="Chỉ duyệt được số liệu đã gửi.",
+        wrong_state=_("Chỉ duyệt được số liệu đã gửi."),
     )
 
 
@@ -218,7 +224,7 @@ def measurement_return(
 ) -> Measurement:
     """Return a submitted figure to its agency with a reason; it stops counting."""
     if not reason.strip():
-        raise WorkflowError("Vui lòng ghi lý do trả lại.")
+        raise WorkflowError(_("Vui lòng ghi lý do trả lại."))
     return _transition(
         measurement,
         version=version,
@@ -226,7 +232,7 @@ def measurement_return(
         to=Status.RETURNED,
         reason=reason.strip(),
         user=user,
-        wrong_state="Chỉ trả lại được số liệu đã gửi.",
+        wrong_state=_("Chỉ trả lại được số liệu đã gửi."),
     )
 
 
@@ -236,15 +242,15 @@ def measurement_reopen(
 ) -> Measurement:
     """Reopen an approved figure with a reason: it goes back to the agency as returned."""
     if not reason.strip():
-        raise WorkflowError("Vui lòng ghi lý do mở lại.")
+        raise WorkflowError(_("Vui lòng ghi lý do mở lại."))
     return _transition(
         measurement,
         version=version,
         allowed_from=(Status.APPROVED,),
         to=Status.RETURNED,
-        reason=f"Mở lại: {reason.strip()}",
+        reason=_("Mở lại: %(reason)s") % {"reason": reason.strip()},
         user=user,
-        wrong_state="Chỉ mở lại được số liệu đã duyệt.",
+        wrong_state=_("Chỉ mở lại được số liệu đã duyệt."),
     )
 
 
@@ -269,15 +275,15 @@ def approve_many(*, versions: dict[int, int], user) -> tuple[int, list[str]]:
 # --- History ------------------------------------------------------------------------------------
 
 HISTORY_FIELDS = {
-    "numerator": "Tử số",
-    "denominator": "Mẫu số",
-    "rank": "Thứ hạng",
-    "score": "Điểm số",
-    "note": "Giải trình",
-    "status": "Trạng thái",
-    "review_reason": "Lý do",
+    "numerator": gettext_lazy("Tử số"),
+    "denominator": gettext_lazy("Mẫu số"),
+    "rank": gettext_lazy("Thứ hạng"),
+    "score": gettext_lazy("Điểm số"),
+    "note": gettext_lazy("Giải trình"),
+    "status": gettext_lazy("Trạng thái"),
+    "review_reason": gettext_lazy("Lý do"),
 }
-HISTORY_TYPES = {"+": "Tạo mới", "~": "Sửa", "-": "Xóa"}
+HISTORY_TYPES = {"+": gettext_lazy("Tạo mới"), "~": gettext_lazy("Sửa"), "-": gettext_lazy("Xóa")}
 
 
 @dataclass
@@ -289,7 +295,7 @@ class HistoryEntry:
 
     @property
     def kind(self) -> str:
-        return HISTORY_TYPES.get(self.record.history_type, self.record.history_type)
+        return str(HISTORY_TYPES.get(self.record.history_type, self.record.history_type))
 
 
 def _shown(field: str, value) -> str:
@@ -328,11 +334,11 @@ def history_entries(records) -> list[HistoryEntry]:
 # --- Reporting completeness ---------------------------------------------------------------------
 
 CELL_LABELS = {
-    "missing": "Chưa nhập",
-    Status.DRAFT: "Nháp",
-    Status.SUBMITTED: "Đã gửi",
-    Status.APPROVED: "Đã duyệt",
-    Status.RETURNED: "Trả lại",
+    "missing": gettext_lazy("Chưa nhập"),
+    Status.DRAFT: gettext_lazy("Nháp"),
+    Status.SUBMITTED: gettext_lazy("Đã gửi"),
+    Status.APPROVED: gettext_lazy("Đã duyệt"),
+    Status.RETURNED: gettext_lazy("Trả lại"),
 }
 
 
@@ -344,7 +350,7 @@ class Cell:
 
     @property
     def label(self) -> str:
-        return CELL_LABELS.get(self.state, "")
+        return str(CELL_LABELS.get(self.state, ""))
 
     @property
     def received(self) -> bool:
@@ -446,9 +452,9 @@ def completeness_for(period: Period, agencies, *, today=None) -> Completeness:
         district = (
             agency if agency.level == "huyen" else agency.parent if agency.level == "xa" else None
         )
-        key = district.name if district else "Cấp tỉnh (sở, ban, ngành và tỉnh)"
+        key = district.name if district else _("Cấp tỉnh (sở, ban, ngành và tỉnh)")
         districts.setdefault(key, Tally(key)).add(tally)
-    total = Tally("Toàn tỉnh")
+    total = Tally(_("Toàn tỉnh"))
     for line in lines:
         total.add(line.tally)
     return Completeness(period, indicators, lines, list(districts.values()), total)
