@@ -412,6 +412,7 @@ class CompletenessForm(forms.Form):
         error_messages={"invalid_choice": _("Không có đơn vị cấp huyện này.")},
     )
     chua_gui = forms.BooleanField(label=_("Chỉ đơn vị chưa gửi đủ"), required=False)
+    cho_duyet = forms.BooleanField(label=_("Chỉ đơn vị có số liệu chờ duyệt"), required=False)
 
 
 class TemplateDownloadForm(forms.Form):

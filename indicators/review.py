@@ -211,6 +211,15 @@ def _completeness(request):
     return form, period, report
 
 
+def _filtered(lines, data: dict) -> list:
+    """The "chưa gửi" (not everything submitted) and "chờ duyệt" (awaiting review) filters."""
+    if data["chua_gui"]:
+        lines = [line for line in lines if not line.complete]
+    if data["cho_duyet"]:
+        lines = [line for line in lines if line.awaiting_review]
+    return lines
+
+
 class BadFilter(Exception):
     def __init__(self, *forms):
         self.forms = forms
@@ -225,9 +234,7 @@ def completeness(request: HtmxHttpRequest) -> HttpResponse:
     except BadFilter as exc:
         errors = [e for f in exc.forms for errs in f.errors.values() for e in errs]
         return HttpResponse(_("Bộ lọc không hợp lệ:") + " " + " ".join(errors), status=400)
-    lines = [
-        line for line in report.lines if not form.cleaned_data["chua_gui"] or not line.complete
-    ]
+    lines = _filtered(report.lines, form.cleaned_data)
     context = {
         "form": form,
         "period": period,
@@ -249,8 +256,7 @@ def completeness_xlsx(request: HtmxHttpRequest) -> HttpResponse:
         form, period, report = _completeness(request)
     except BadFilter:
         return HttpResponse(_("Bộ lọc không hợp lệ."), status=400)
-    if form.cleaned_data["chua_gui"]:
-        report.lines = [line for line in report.lines if not line.complete]
+    report.lines = _filtered(report.lines, form.cleaned_data)
     response = HttpResponse(excel.completeness_workbook(report), content_type=excel.XLSX)
     response["Content-Disposition"] = f'attachment; filename="tinh-hinh-bao-cao-{period.code}.xlsx"'
     return response

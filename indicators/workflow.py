@@ -390,6 +390,10 @@ class AgencyLine:
     def complete(self) -> bool:
         return self.tally.received >= self.tally.expected
 
+    @property
+    def awaiting_review(self) -> bool:
+        return any(cell.state == Status.SUBMITTED for cell in self.cells)
+
 
 @dataclass
 class Completeness:

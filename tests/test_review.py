@@ -274,3 +274,14 @@ def test_completeness_query_count_is_bounded(client, staff, django_assert_max_nu
     client.force_login(staff)
     with django_assert_max_num_queries(20):
         client.get(reverse("completeness"), {"period": Q2})
+
+
+def test_completeness_filter_awaiting_review_links_to_the_figure(client, staff, measure):
+    m = measure("ho_so_dung_han", "30280", Q2, 9, 10)
+    measure("ho_so_dung_han", "30283", Q2, 9, 10, status="approved")
+    client.force_login(staff)
+    response = client.get(
+        reverse("completeness"), {"period": Q2, "district": "883", "cho_duyet": "on"}
+    )
+    assert [line.agency.code for line in response.context["lines"]] == ["30280"]
+    assert reverse("measurement-detail", args=[m.pk]) in response.content.decode()
