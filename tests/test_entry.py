@@ -353,3 +353,31 @@ def test_live_check_field_is_marked_invalid_by_script():
 
     script = (Path(__file__).parent.parent / "static/js/entry.js").read_text()
     assert "aria-invalid" in script and "htmx:afterSettle" in script
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("entry-start", []),
+        ("entry-form", [Q2, "STP"]),
+        ("entry-check", [Q2, "STP"]),
+        ("entry-grid", [Q2, "ho_so_dung_han"]),
+        ("grid-row", [Q2, "ho_so_dung_han", "30280"]),
+        ("measurement-detail", [1]),
+        ("measurement-review", [1]),
+        ("evidence-upload", [1]),
+        ("evidence-download", [1]),
+        ("evidence-delete", [1]),
+        ("entry-history", []),
+        ("completeness", []),
+        ("completeness-xlsx", []),
+        ("excel-home", []),
+        ("excel-template", []),
+        ("excel-upload", []),
+        ("excel-confirm", []),
+    ],
+)
+def test_every_entry_url_needs_a_login(client, db, name, args):
+    for method in (client.get, client.post):
+        response = method(reverse(name, args=args))
+        assert response.status_code == 302 and "/dang-nhap/" in response["Location"]
