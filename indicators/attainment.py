@@ -21,8 +21,9 @@ read their numbers from here. The rules (Kế hoạch 829/KH-UBND and the measur
   applies to; ``reported`` the number of those with a counted figure for the period itself (the
   quarter, or for the year its last quarter; the annual figure for the indices).
 
-The database does the aggregation: a call issues a fixed number of queries, whatever the number
-of agencies, quarters or targets.
+The database does the aggregation (for stocks it picks each agency's latest figure, added up
+here): a call issues a fixed number of queries, whatever the number of agencies, quarters or
+targets, and none of them depends on PostgreSQL's statistics being fresh to finish quickly.
 """
 
 from __future__ import annotations
@@ -271,8 +272,8 @@ def _aggregate(rows: QuerySet, group: list[str], reported: Q) -> list[dict]:
 def _figure_rows(period: Period, agencies: Q, *, cumulative: bool, by_agency: bool) -> list[dict]:
     """Counted figures for ``period`` summed per (indicator, level) or per (indicator, agency).
 
-    Two queries: one for flows and indices, one for stocks (each agency's latest counted quarter
-    chosen with PostgreSQL's DISTINCT ON).
+    Two queries: one for flows and indices, one for stocks (each agency's latest counted quarter,
+    at most one row per agency and indicator, added up in Python).
     """
     year_periods = list(Period.objects.filter(year=period.year))
     quarters = {p.quarter: p for p in year_periods if p.quarter}
@@ -286,6 +287,8 @@ def _figure_rows(period: Period, agencies: Q, *, cumulative: bool, by_agency: bo
     )
     if annual is not None:
         this_period |= Q(period_id=annual.pk, indicator__aggregation=Indicator.Aggregation.ANNUAL)
+    # ``reported`` counts among the expected agencies, which are the active ones only.
+    this_period &= Q(agency__active=True)
 
     flows = _aggregate(
         counted.filter(_period_filter(period, cumulative, quarters, annual)), group, this_period
@@ -293,16 +296,47 @@ def _figure_rows(period: Period, agencies: Q, *, cumulative: bool, by_agency: bo
 
     last = period.last_quarter
     stock_quarters = [p.pk for q, p in quarters.items() if (q <= last if cumulative else q == last)]
-    latest_ids = (
+    # Stocks: each agency's latest counted figure, picked with DISTINCT ON and added up here
+    # (at most one row per agency and indicator). Not ``pk IN (SELECT DISTINCT ON ...)`` nor a
+    # NOT EXISTS anti-join: with stale table statistics, e.g. just after a large import,
+    # PostgreSQL may run such a subquery once per row, which takes minutes on a year of figures.
+    latest = (
         counted.filter(
             indicator__aggregation=Indicator.Aggregation.LATEST, period_id__in=stock_quarters
         )
         .order_by("indicator_id", "agency_id", "-period__quarter")
         .distinct("indicator_id", "agency_id")
-        .values("pk")
+        .values(
+            "indicator_id",
+            "agency_id",
+            "agency__level",
+            "agency__active",
+            "period_id",
+            "numerator",
+            "denominator",
+        )
     )
-    stocks = _aggregate(Measurement.objects.filter(pk__in=latest_ids), group, this_period)
-    return flows + stocks
+    stocks: dict[tuple, dict] = {}
+    for figure in latest:
+        key = tuple(figure[name] for name in ["indicator_id", *group])
+        row = stocks.setdefault(
+            key,
+            {
+                "indicator_id": figure["indicator_id"],
+                **{name: figure[name] for name in group},
+                "num": 0,
+                "den": 0,
+                "best_rank": None,
+                "best_score": None,
+                "reported": 0,
+            },
+        )
+        row["num"] += figure["numerator"] or 0
+        row["den"] += figure["denominator"] or 0
+        # reported: the figure is the period's own (see ``this_period``) from an active agency
+        if current is not None and figure["period_id"] == current.pk and figure["agency__active"]:
+            row["reported"] += 1
+    return flows + list(stocks.values())
 
 
 def _expected(agencies: QuerySet, by_agency: bool) -> dict:

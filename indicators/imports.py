@@ -175,7 +175,7 @@ def plan_import(rows: Iterable[tuple[int, dict]]) -> ImportPlan:
         if not checked.ok:
             continue
         old = existing.get(key)
-        if old is not None and same_figures(old, checked.figures):
+        if old is not None and same_figures(old, checked.figures) and not old.is_demo:
             result.unchanged += 1
         else:
             result.changes.append(Change(number, indicator, agency, period, old, checked.figures))
@@ -187,7 +187,8 @@ def apply_import(plan: ImportPlan, *, status: str, user=None) -> int:
     """Write every change of a checked plan in one transaction; return how many were written.
 
     A figure already present keeps its status unless the file changes its value; changed
-    figures take ``status`` and a new version.
+    figures take ``status`` and a new version. Imported figures are real: one that replaces a
+    demo figure is no longer marked as demo.
     """
     if not plan.ok:
         raise ValueError("refusing to import a file with errors")
@@ -219,6 +220,7 @@ def apply_import(plan: ImportPlan, *, status: str, user=None) -> int:
                 f.note,
             )
             m.status, m.entered_by, m.version = status, user, m.version + 1
+            m.is_demo = False  # a real figure replaces a demo one; seed_demo --reset keeps it
             m.entered_at = timezone.now()
             updates.append(m)
     if creates:
@@ -236,6 +238,7 @@ def apply_import(plan: ImportPlan, *, status: str, user=None) -> int:
                 "status",
                 "entered_by",
                 "version",
+                "is_demo",
                 "entered_at",
             ],
             batch_size=2000,

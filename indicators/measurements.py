@@ -59,6 +59,10 @@ def parse_count(raw) -> int | None:
             text = text.replace(".", "").replace(" ", "")
         if not text.isdigit() or not text.isascii():
             raise ValueError(MESSAGES["not_whole"])
+        # Compare lengths before converting: Python refuses to convert very long digit strings
+        # (with an English message), and nothing that long is a real count anyway.
+        if len(text.lstrip("0")) > len(str(MAX_COUNT)):
+            raise ValueError(MESSAGES["too_big"])
         value = int(text)
     if value < 0:
         raise ValueError(MESSAGES["not_whole"])
@@ -109,7 +113,9 @@ def applicable_levels(
 ) -> set[str]:
     """Levels that some target of the ``year``'s plan sets for ``indicator``."""
     if targets is None:
-        targets = list(Target.objects.filter(indicator=indicator, plan__year=year))
+        targets = list(
+            Target.objects.filter(indicator=indicator, plan__year=year).select_related("plan")
+        )
     return {
         level
         for t in targets
@@ -194,14 +200,20 @@ def upsert_measurement(
     """Create or update one figure; return it and whether anything changed.
 
     An identical figure with the same status is left untouched (no new version, no history),
-    so importing the same file twice changes nothing.
+    so importing the same file twice changes nothing. A real figure entered over a demo one
+    replaces it (and is no longer marked as demo), even when the numbers happen to agree.
     """
     existing = (
         Measurement.objects.select_for_update()
         .filter(indicator=indicator, agency=agency, period=period)
         .first()
     )
-    if existing is not None and same_figures(existing, figures) and existing.status == status:
+    if (
+        existing is not None
+        and same_figures(existing, figures)
+        and existing.status == status
+        and existing.is_demo == is_demo
+    ):
         return existing, False
     measurement = existing or Measurement(indicator=indicator, agency=agency, period=period)
     measurement.numerator = figures.numerator

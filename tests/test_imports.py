@@ -1,0 +1,320 @@
+"""Importing figures from CSV and Excel (indicators/imports.py and ``import_measurements``):
+every row is checked first, one bad row and nothing is written, the same file twice changes
+nothing."""
+
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from openpyxl import Workbook
+
+from indicators.imports import (
+    COLUMNS,
+    ImportFileError,
+    ImportPlan,
+    RowError,
+    apply_import,
+    plan_import,
+    read_table,
+)
+from indicators.models import Agency, Measurement, Period
+from targets.models import Indicator
+
+HEADER = [*COLUMNS, "score"]
+
+GOOD_ROWS = [
+    # period, agency_code, indicator_code, numerator, denominator, value, note, score
+    ["2021-Q1", "STP", "ho_so_dung_han", "1.234", "1.300", "", "", ""],
+    ["2021-Q1", "30280", "van_ban_tren_mang", "55", "100", "", "Mạng chậm", ""],
+    ["2021-Q2", "STP", "dvc_muc_do_4", "0", "0", "", "Không phát sinh", ""],
+    ["2021", "89", "par_index", "", "", "12", "", "81,54"],
+]
+
+
+def write_csv(path, rows, header=HEADER, encoding="utf-8"):
+    lines = [",".join(header)] + [",".join(f'"{v}"' if "," in v else v for v in r) for r in rows]
+    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+    return path
+
+
+def write_xlsx(path, rows, header=HEADER):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def run(path, *args):
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_measurements", str(path), *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def run_failing(path, *args):
+    err = io.StringIO()
+    with pytest.raises(CommandError) as excinfo:
+        call_command("import_measurements", str(path), *args, stdout=io.StringIO(), stderr=err)
+    return str(excinfo.value), err.getvalue()
+
+
+def figures():
+    """Every stored figure, as comparable tuples."""
+    return {
+        (m.indicator.code, m.agency.code, m.period.code): (
+            m.numerator,
+            m.denominator,
+            m.rank,
+            m.score,
+            m.note,
+            m.status,
+            m.version,
+        )
+        for m in Measurement.objects.select_related("indicator", "agency", "period")
+    }
+
+
+EXPECTED_GOOD = {
+    ("ho_so_dung_han", "STP", "2021-Q1"): (1234, 1300, None, None, "", "submitted", 1),
+    ("van_ban_tren_mang", "30280", "2021-Q1"): (55, 100, None, None, "Mạng chậm", "submitted", 1),
+    ("dvc_muc_do_4", "STP", "2021-Q2"): (0, 0, None, None, "Không phát sinh", "submitted", 1),
+    ("par_index", "89", "2021"): (None, None, 12, Decimal("81.540"), "", "submitted", 1),
+}
+
+
+# --- Good files ---------------------------------------------------------------------------------
+
+
+def test_a_good_csv_file_imports(db, tmp_path):
+    out, err = run(write_csv(tmp_path / "so-lieu.csv", GOOD_ROWS))
+    assert figures() == EXPECTED_GOOD
+    assert "Đã nhập 4 dòng thay đổi; 0 dòng không đổi." in out
+    assert err == ""
+    assert Measurement.history.count() == 4
+    assert not Measurement.objects.filter(is_demo=True).exists()
+
+
+def test_a_good_xlsx_file_imports(db, tmp_path):
+    rows = [
+        ["2021-Q1", "STP", "ho_so_dung_han", 1234, 1300, None, None, None],
+        ["2021-Q1", 30280, "van_ban_tren_mang", 55, 100, None, "Mạng chậm", None],
+        ["2021-Q2", "STP", "dvc_muc_do_4", 0, 0, None, "Không phát sinh", None],
+        [2021, 89, "par_index", None, None, 12, None, 81.54],
+    ]
+    out, _ = run(write_xlsx(tmp_path / "so-lieu.xlsx", rows))
+    assert figures() == EXPECTED_GOOD
+    assert "Đã nhập 4 dòng thay đổi" in out
+
+
+def test_csv_with_bom_blank_lines_and_without_score_column(db, tmp_path):
+    path = tmp_path / "excel-export.csv"
+    text = (
+        ",".join(COLUMNS)
+        + "\n2021-Q1,STP,ho_so_dung_han,98,100,,\n\n"
+        + "2021-Q1,SNV,ho_so_dung_han,abc,100,,\n"
+    )
+    path.write_bytes(text.encode("utf-8-sig"))
+    message, err = run_failing(path)
+    # Row numbers are the file's own lines: the blank line 3 still counts.
+    assert err.splitlines() == [
+        "Dòng 4: tử số: Chỉ nhập số nguyên (0, 1, 2, …), không nhập chữ, số thập phân hay số âm."
+    ]
+    path.write_bytes(text.replace("abc", "97").encode("utf-8-sig"))
+    run(path)
+    assert Measurement.objects.count() == 2
+
+
+@pytest.mark.parametrize("status", ["draft", "submitted", "approved"])
+def test_status_option(db, tmp_path, status):
+    run(write_csv(tmp_path / "a.csv", GOOD_ROWS), "--status", status)
+    assert set(Measurement.objects.values_list("status", flat=True)) == {status}
+
+
+def test_status_option_refuses_returned(db, tmp_path):
+    with pytest.raises(CommandError):
+        call_command(
+            "import_measurements", str(write_csv(tmp_path / "a.csv", GOOD_ROWS)), "--status", "x"
+        )
+
+
+# --- Bad files: nothing is imported -------------------------------------------------------------
+
+
+BAD_ROWS = [
+    ["2021-Q1", "STP", "ho_so_dung_han", "98", "100", "", "", ""],  # row 2: fine
+    ["2021-Q1", "SNV", "ho_so_dung_han", "101", "100", "", "", ""],  # row 3
+    ["2021-Q1", "XYZ", "ho_so_dung_han", "1", "2", "", "", ""],  # row 4
+    ["2021-Q1", "30280", "dvc_muc_do_4", "1", "2", "", "", ""],  # row 5
+    ["2021", "89", "papi", "", "", "64", "", ""],  # row 6
+    ["2021-Q1", "SKHDT", "ho_so_dung_han", "12,5", "-3", "", "", ""],  # row 7
+    ["2021-Q2", "89", "pci", "", "", "10", "", ""],  # row 8
+    ["2021-Q1", "STP", "ho_so_dung_han", "97", "100", "", "", ""],  # row 9: duplicate of 2
+    ["2021-Q9", "STP", "khong_co", "1", "2", "", "", ""],  # row 10
+]
+BAD_MESSAGES = [
+    "Dòng 3: tử số: Tử số không được lớn hơn mẫu số.",
+    "Dòng 4: không có đơn vị mã “XYZ”.",
+    "Dòng 5: đơn vị: Chỉ tiêu này không áp dụng cho đơn vị “Phường Mỹ Bình” (Cấp xã).",
+    "Dòng 6: thứ hạng (value): Thứ hạng phải là số nguyên từ 1 đến 63.",
+    "Dòng 7: tử số: Chỉ nhập số nguyên (0, 1, 2, …), không nhập chữ, số thập phân hay số âm.",
+    "Dòng 7: mẫu số: Chỉ nhập số nguyên (0, 1, 2, …), không nhập chữ, số thập phân hay số âm.",
+    "Dòng 8: kỳ báo cáo: Chỉ số xếp hạng chỉ nhập cho kỳ cả năm, không nhập theo quý.",
+    "Dòng 9: trùng với dòng 2 (cùng kỳ, đơn vị và chỉ số).",
+    "Dòng 10: không có kỳ báo cáo mã “2021-Q9”.",
+    "Dòng 10: không có chỉ số mã “khong_co”.",
+]
+
+
+@pytest.mark.parametrize("writer", [write_csv, write_xlsx], ids=["csv", "xlsx"])
+def test_one_bad_row_and_nothing_is_imported(db, tmp_path, measure, writer):
+    measure("hai_long_ket_qua", "STP", "2021-Q1", 9, 10)
+    before = figures()
+    suffix = ".csv" if writer is write_csv else ".xlsx"
+    message, err = run_failing(writer(tmp_path / f"bad{suffix}", BAD_ROWS))
+    assert err.splitlines() == BAD_MESSAGES
+    assert message == f"{len(BAD_MESSAGES)} lỗi; chưa nhập dòng nào."
+    assert figures() == before
+    assert Measurement.history.count() == 1
+
+
+def test_a_single_bad_row_blocks_every_good_one(db, tmp_path):
+    rows = [*GOOD_ROWS, ["2021-Q1", "SNV", "ho_so_dung_han", "101", "100", "", "", ""]]
+    message, err = run_failing(write_csv(tmp_path / "a.csv", rows))
+    assert err.splitlines() == ["Dòng 6: tử số: Tử số không được lớn hơn mẫu số."]
+    assert message == "1 lỗi; chưa nhập dòng nào."
+    assert not Measurement.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("a.txt", b"period\n", "Chỉ nhận tệp .csv hoặc .xlsx."),
+        ("a.csv", b"period,agency_code\n2021-Q1,STP\n", "Thiếu cột: indicator_code, numerator"),
+        ("a.csv", b"", "Thiếu cột: period"),
+        ("a.csv", ",".join(COLUMNS).encode() + b"\n\xd0\xe0 N\xe3ng,STP\n", "UTF-8"),
+        ("a.xlsx", b"not a workbook", "Không đọc được tệp Excel"),
+    ],
+)
+def test_unreadable_files(db, tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    text, _ = run_failing(path)
+    assert message in text
+    assert not Measurement.objects.exists()
+
+
+def test_a_missing_file(db, tmp_path):
+    text, _ = run_failing(tmp_path / "khong-co.csv")
+    assert "Không tìm thấy tệp" in text
+
+
+def test_too_many_rows(db):
+    data = (",".join(COLUMNS) + "\n" + "2021-Q1,STP,ho_so_dung_han,1,2,,\n" * 3).encode()
+    assert len(list(read_table(data, "a.csv", 3))) == 3
+    with pytest.raises(ImportFileError, match="tối đa 2 dòng"):
+        list(read_table(data, "a.csv", 2))
+
+
+def test_apply_import_refuses_a_plan_with_errors(db):
+    with pytest.raises(ValueError):
+        apply_import(ImportPlan(errors=[RowError(2, "x")]), status="submitted")
+
+
+# --- Importing again ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("writer", [write_csv, write_xlsx], ids=["csv", "xlsx"])
+def test_importing_the_same_file_twice_changes_nothing(db, tmp_path, writer):
+    path = writer(tmp_path / ("a.csv" if writer is write_csv else "a.xlsx"), GOOD_ROWS)
+    run(path)
+    before, history = figures(), Measurement.history.count()
+    out, _ = run(path)
+    assert "Đã nhập 0 dòng thay đổi; 4 dòng không đổi." in out
+    assert figures() == before
+    assert Measurement.history.count() == history == 4
+    # ... even with another status: a figure keeps its status unless its value changes.
+    run(path, "--status", "approved")
+    assert figures() == before
+
+
+def test_a_changed_row_makes_a_new_version(db, tmp_path):
+    run(write_csv(tmp_path / "a.csv", GOOD_ROWS), "--status", "approved")
+    changed = [list(r) for r in GOOD_ROWS]
+    changed[0][3] = "1.299"
+    out, _ = run(write_csv(tmp_path / "b.csv", changed))
+    assert "Đã nhập 1 dòng thay đổi; 3 dòng không đổi." in out
+    after = figures()
+    assert after[("ho_so_dung_han", "STP", "2021-Q1")] == (
+        1299,
+        1300,
+        None,
+        None,
+        "",
+        "submitted",
+        2,
+    )
+    assert after[("par_index", "89", "2021")][5:] == ("approved", 1)
+    assert Measurement.history.count() == 5
+
+
+def test_an_import_over_a_demo_figure_makes_it_real(db, tmp_path, measure):
+    demo = measure("ho_so_dung_han", "STP", "2021-Q1", 1234, 1300)
+    other = measure("hai_long_ket_qua", "STP", "2021-Q1", 5, 10)
+    Measurement.objects.filter(pk__in=[demo.pk, other.pk]).update(is_demo=True)
+    rows = [
+        GOOD_ROWS[0],  # the same numbers as the demo figure
+        ["2021-Q1", "STP", "hai_long_ket_qua", "9", "10", "", "", ""],
+    ]
+    out, _ = run(write_csv(tmp_path / "a.csv", rows))
+    assert "Đã nhập 2 dòng thay đổi" in out
+    assert not Measurement.objects.filter(is_demo=True).exists()
+    # ... so that regenerating the demo figures never deletes them.
+    call_command("seed_demo", "--reset", stdout=io.StringIO())
+    demo.refresh_from_db()
+    other.refresh_from_db()
+    assert (demo.numerator, demo.is_demo, other.numerator, other.is_demo) == (
+        1234,
+        False,
+        9,
+        False,
+    )
+
+
+def test_planning_an_import_takes_a_fixed_number_of_queries(db):
+    communes = list(Agency.objects.filter(level="xa").values_list("code", flat=True))
+
+    def queries(n_rows):
+        rows = [
+            (
+                number,
+                {
+                    **dict.fromkeys(COLUMNS),
+                    "period": "2021-Q1",
+                    "agency_code": code,
+                    "indicator_code": "ho_so_dung_han",
+                    "numerator": "1",
+                    "denominator": "2",
+                },
+            )
+            for number, code in enumerate(communes[:n_rows], start=2)
+        ]
+        with CaptureQueriesContext(connection) as ctx:
+            plan = plan_import(rows)
+        assert plan.ok and len(plan.changes) == n_rows
+        return len(ctx.captured_queries)
+
+    assert queries(3) == queries(60)
+
+
+def test_plan_import_does_not_write(db):
+    rows = [(2, dict(zip(HEADER, GOOD_ROWS[0], strict=True)))]
+    plan = plan_import(rows)
+    assert len(plan.changes) == 1 and plan.changes[0].old is None
+    assert plan.changes[0].indicator == Indicator.objects.get(code="ho_so_dung_han")
+    assert plan.changes[0].period == Period.objects.get(code="2021-Q1")
+    assert not Measurement.objects.exists()
