@@ -1,0 +1,113 @@
+"""Timing ``manage.py import_measurements`` on 10,000 and 100,000 rows (CSV and XLSX).
+
+The rows are existing figures of the current data set (rates only), deleted just before each
+import so that every row is a new figure, as in a real first upload of a quarter. Each import
+runs as its own process; its wall time and peak resident memory come from ``os.wait4``.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.db import connection
+
+COLUMNS = ["period", "agency_code", "indicator_code", "numerator", "denominator", "value", "note"]
+
+
+def _rows(n: int) -> list[tuple]:
+    """``n`` rate figures, newest first: (id, period, agency, indicator, num, den)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT m.id, p.code, a.code, i.code, m.numerator, m.denominator
+            FROM indicators_measurement m
+            JOIN indicators_period p ON p.id = m.period_id
+            JOIN indicators_agency a ON a.id = m.agency_id
+            JOIN targets_indicator i ON i.id = m.indicator_id
+            WHERE m.rank IS NULL
+            ORDER BY p.year DESC, p.quarter DESC, m.id
+            LIMIT %s
+            """,
+            [n],
+        )
+        return cursor.fetchall()
+
+
+def _write(rows: list[tuple], path: Path) -> None:
+    data = [(p, a, i, num, den, "", "") for _, p, a, i, num, den in rows]
+    if path.suffix == ".csv":
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(COLUMNS)
+            writer.writerows(data)
+        return
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    sheet.append(COLUMNS)
+    for row in data:
+        sheet.append(row)
+    workbook.save(path)
+
+
+def _delete(rows: list[tuple]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM indicators_measurement WHERE id = ANY(%s)", [[r[0] for r in rows]]
+        )
+
+
+def time_import(path: Path, root: Path, env: dict) -> dict:
+    """Run the import command on ``path``; wall seconds, peak memory (MB), success."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "import_measurements", str(path), "--status", "submitted"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    # communicate() reaps the child; wait4 must do it to get its own rusage, so read first.
+    out = proc.stdout.read()
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - t0
+    return {
+        "seconds": round(seconds, 1),
+        "peak_mb": round(usage.ru_maxrss / 1024, 1),  # Linux reports KiB
+        "ok": proc.returncode == 0,
+        "output": (out.decode() + err.decode()).strip()[-300:],
+    }
+
+
+def run(sizes: list[int], work_dir: Path, root: Path, env: dict, log=print) -> list[dict]:
+    results = []
+    for n in sizes:
+        rows = _rows(n)
+        for suffix in (".csv", ".xlsx"):
+            path = work_dir / f"import-{n}{suffix}"
+            t0 = time.perf_counter()
+            _write(rows, path)
+            written_s = time.perf_counter() - t0
+            _delete(rows)
+            result = {
+                "rows": len(rows),
+                "format": suffix[1:],
+                "file_mb": round(path.stat().st_size / 1e6, 2),
+                "file_build_s": round(written_s, 1),
+                **time_import(path, root, env),
+            }
+            log(
+                f"  import {len(rows):,} {suffix[1:]}: {result['seconds']} s, "
+                f"peak {result['peak_mb']} MB, ok={result['ok']}"
+            )
+            results.append(result)
+            path.unlink()
+    return results
