@@ -355,9 +355,10 @@ def _combine(
         num += row["num"] or 0
         den += row["den"] or 0
         reported += row["reported"]
-        if row["best_rank"] is not None:
-            rank = row["best_rank"] if rank is None else min(rank, row["best_rank"])
-            score = row["best_score"]
+        if row["best_rank"] is not None and (rank is None or row["best_rank"] < rank):
+            # only the province reports a rank; should several rows ever carry one, the best
+            # rank and its own row's score are kept together
+            rank, score = row["best_rank"], row["best_score"]
     if target.is_rank:
         return Result(target, period, None, None, rank, score, reported, expected, cumulative)
     return Result(
@@ -385,7 +386,8 @@ def results_for(
     cumulative: bool = True,
     targets: list[Target] | None = None,
 ) -> list[Result]:
-    """Every target's result for the scope, in the plan's order. Four queries at most."""
+    """Every target's result for the scope, in the plan's order. Five queries at most (four
+    when ``targets`` is given), whatever the number of agencies, quarters or targets."""
     targets = plan_targets(plan) if targets is None else targets
     rows = _figure_rows(
         period, scope.agency_filter("agency__"), cumulative=cumulative, by_agency=False
@@ -412,7 +414,7 @@ def results_by_agency(
 ) -> dict[tuple[int, int], Result]:
     """Every (target, agency) result at once, for rankings and heatmaps, keyed by
     ``(target.pk, agency.pk)``; only the pairs where the target applies to the agency's level.
-    Four queries at most, whatever the number of agencies."""
+    Five queries at most (four when ``targets`` is given), whatever the number of agencies."""
     scope = scope or Scope.province()
     targets = plan_targets(plan) if targets is None else targets
     rows = _figure_rows(

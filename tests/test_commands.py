@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 
 from indicators.attainment import Scope, Status, results_by_agency, results_for
 from indicators.demo_data import demo_measurements
+from indicators.demo_data import seed_demo as seed_demo_figures
 from indicators.measurements import check_figures
 from indicators.models import Agency, Measurement, Period
 from targets.models import Target
@@ -305,8 +306,10 @@ def test_demo_figures_pass_the_entry_rules(db):
 
 def test_seed_demo_is_refused_in_production(db, settings):
     settings.DEMO_ALLOWED = False
-    with pytest.raises(ImproperlyConfigured):
+    with pytest.raises(CommandError, match="production"):
         seed()
-    with pytest.raises(ImproperlyConfigured):
+    with pytest.raises(CommandError, match="production"):
         seed("--reset")
+    with pytest.raises(ImproperlyConfigured):
+        seed_demo_figures()
     assert not Measurement.objects.exists()

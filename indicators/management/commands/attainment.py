@@ -54,7 +54,7 @@ class Command(BaseCommand):
         if opts["format"] == "json":
             self.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2))
             return
-        widths = {f: max(len(f), *(len(str(r[f])) for r in rows)) for f in FIELDS}
+        widths = {f: max([len(f)] + [len(str(r[f])) for r in rows]) for f in FIELDS}
         self.stdout.write("  ".join(f.ljust(widths[f]) for f in FIELDS))
         for row in rows:
             self.stdout.write(

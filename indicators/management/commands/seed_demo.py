@@ -1,4 +1,5 @@
-from django.core.management.base import BaseCommand
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandError
 
 from indicators.demo_data import seed_demo
 
@@ -16,5 +17,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, year, reset, **options):
-        created = seed_demo(year, reset=reset)
+        try:
+            created = seed_demo(year, reset=reset)
+        except ImproperlyConfigured as exc:
+            raise CommandError("Không sinh số liệu minh họa khi chạy ở chế độ production.") from exc
         self.stdout.write(f"Số liệu minh họa năm {year}: thêm {created} số liệu.")
