@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -122,6 +123,29 @@ def read_table(data: bytes, filename: str, max_rows: int) -> Iterator[tuple[int,
         )
 
 
+def _existing_figures(rows, agencies, periods, indicators) -> dict[tuple, Measurement]:
+    """The figures already stored for exactly the (indicator, agency, period) keys on file, in
+    one query. Issue #7: loading every figure of the periods on file took gigabytes once the
+    database held millions of figures; joining the keys keeps memory to the file's size."""
+    keys = set()
+    for _, row in rows:
+        indicator = indicators.get(str(row.get("indicator_code") or "").strip())
+        agency = agencies.get(str(row.get("agency_code") or "").strip())
+        period = periods.get(str(row.get("period") or "").strip())
+        if indicator and agency and period:
+            keys.add((indicator.pk, agency.pk, period.pk))
+    on_file = RawSQL(
+        "SELECT m.id FROM indicators_measurement m JOIN unnest(%s::bigint[], %s::bigint[], "
+        "%s::bigint[]) AS k(i, a, p) ON m.indicator_id = k.i AND m.agency_id = k.a "
+        "AND m.period_id = k.p",
+        [[k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys]],
+    )
+    return {
+        (m.indicator_id, m.agency_id, m.period_id): m
+        for m in Measurement.objects.filter(pk__in=on_file)
+    }
+
+
 def plan_import(rows: Iterable[tuple[int, dict]]) -> ImportPlan:
     """Check every row and work out what would change. Reads reference data and existing
     figures in a fixed number of queries; writes nothing."""
@@ -129,10 +153,8 @@ def plan_import(rows: Iterable[tuple[int, dict]]) -> ImportPlan:
     periods = {p.code: p for p in Period.objects.all()}
     indicators = {i.code: i for i in Indicator.objects.all()}
     targets = list(Target.objects.select_related("plan"))
-    existing = {
-        (m.indicator_id, m.agency_id, m.period_id): m
-        for m in Measurement.objects.filter(period__in=list(periods.values()))
-    }  # bounded by the periods on file
+    rows = list(rows)
+    existing = _existing_figures(rows, agencies, periods, indicators)
     result = ImportPlan()
     seen: dict[tuple, int] = {}
     for number, row in rows:

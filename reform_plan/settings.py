@@ -171,7 +171,8 @@ FORMAT_MODULE_PATH = ["reform_plan.formats"]
 
 # --- Static files: whitenoise, compressed and cached; plotly.js from the plotly package -------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# STATIC_ROOT from the environment lets the benchmark (bench/run) collect into a temporary folder.
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
