@@ -23,8 +23,9 @@ from indicators.attainment import (
     results_for,
     summary_counts,
 )
+from indicators.dashboard_forms import FilterChoices
 from indicators.models import ROMAN, Agency, Measurement, Period
-from targets.models import Indicator, Plan, Target
+from targets.models import Plan, Target
 
 LAGGARDS_PER_TARGET = 5
 MAX_NOTES = 60
@@ -258,25 +259,8 @@ def build_report(plan: Plan, period: Period, scope: Scope, *, annex: bool = Fals
     return report
 
 
-def latest_period_with_data(year: int | None = None) -> Period | None:
-    """The latest quarter with any counted figure (in ``year`` if given); the annual period
-    once the indices of that year are in. None when nothing is counted yet."""
-    counted = Measurement.objects.filter(status__in=Measurement.COUNTED)
-    if year is not None:
-        counted = counted.filter(period__year=year)
-    latest = (
-        counted.order_by("-period__year", "-period__quarter")
-        .values_list("period__year", "period__quarter")
-        .first()
-    )
-    if latest is None:
-        return None
-    year, quarter = latest
-    annual_in = counted.filter(
-        period__year=year,
-        period__quarter__isnull=True,
-        indicator__aggregation=Indicator.Aggregation.ANNUAL,
-    ).exists()
-    if quarter == 4 and annual_in or quarter is None:
-        return Period.objects.get(year=year, quarter__isnull=True)
-    return Period.objects.get(year=year, quarter=quarter)
+def latest_period_with_data() -> Period | None:
+    """The period the report opens on: the same rule as the dashboards
+    (``dashboard_forms.default_period``), or None while nothing is counted yet."""
+    choices = FilterChoices.load()
+    return choices.default if choices.with_data else None
