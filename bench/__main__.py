@@ -50,6 +50,9 @@ def _args() -> argparse.Namespace:
     parser.add_argument("--pages", default=None, help="comma-separated page names only")
     parser.add_argument("--no-import", action="store_true")
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument(
+        "--imports-only", action="store_true", help="only the imports, on the data set in place"
+    )
     return parser.parse_args()
 
 
@@ -122,6 +125,8 @@ def main() -> None:
     }
     log(f"» machine: {run['machine']}")
     sets = args.sets.split(",") if args.sets else (["S1"] if args.quick else ["S1", "S2", "S3"])
+    if args.imports_only:
+        sets = []
     duration = args.duration or (3 if args.quick else 8)
     only = set(args.pages.split(",")) if args.pages else None
     run["duration_s"] = duration

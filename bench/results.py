@@ -73,6 +73,8 @@ def page_table(name: str, data: dict) -> list[str]:
 
 def query_table(run: dict) -> list[str]:
     sets = list(run["sets"])
+    if not sets:
+        return []
     lines = [
         "| page | " + " | ".join(sets) + " | equal |",
         "|---|" + "--:|" * len(sets) + "---|",
@@ -188,4 +190,6 @@ def write_markdown(stored: dict, path: Path) -> None:
             "",
         ]
         out += compare_table(run, latest, label)
+        if run.get("imports"):
+            out += [f"Imports in “{label}”:", ""] + import_table(run)
     path.write_text("\n".join(out) + "\n", encoding="utf-8")
