@@ -35,6 +35,7 @@ from enum import StrEnum
 from fractions import Fraction
 
 from django.db.models import Count, Max, Min, Q, QuerySet, Sum
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from indicators.formatting import floor_decimal, format_number, format_percent, format_signed
@@ -148,11 +149,11 @@ class Scope:
     @property
     def label(self) -> str:
         if self.kind == "province":
-            return "Toàn tỉnh"
+            return gettext("Toàn tỉnh")
         if self.kind == "level":
             return str(Level(self.level).label)
         if self.kind == "district":
-            return f"{self.agency.name} (gồm các đơn vị cấp xã)"
+            return gettext("%(name)s (gồm các đơn vị cấp xã)") % {"name": self.agency.name}
         return self.agency.name
 
 
@@ -228,8 +229,13 @@ class Result:
 
     @property
     def gap_text(self) -> str:
-        unit = " bậc" if self.is_rank else " điểm %"
-        return format_signed(self.gap, 0 if self.is_rank else 1, unit)
+        gap = self.gap
+        text = format_signed(gap, 0 if self.is_rank else 1)
+        if gap is None:
+            return text
+        if self.is_rank:
+            return ngettext("%(gap)s bậc", "%(gap)s bậc", abs(int(gap))) % {"gap": text}
+        return gettext("%(gap)s điểm %%") % {"gap": text}
 
     @property
     def counts_text(self) -> str:
@@ -441,13 +447,87 @@ def quarterly_trend(
     cumulative: bool = True,
     targets: list[Target] | None = None,
 ) -> dict[int, list[Result]]:
-    """Each target's results for the quarters of ``year``, keyed by target pk. The number of
-    queries is fixed (four quarters)."""
+    """Each target's results for the quarters of ``year``, keyed by target pk: the same results
+    as ``results_for`` for each quarter, computed from one pass over the year.
+
+    Four queries whatever the number of agencies: the quarters, the flows summed per (indicator,
+    level, quarter), each agency's stock figures per quarter, and the expected agencies. The
+    year-to-date sums and "latest counted quarter" are then taken in Python over four quarters.
+    """
     targets = plan_targets(plan) if targets is None else targets
+    quarters = list(Period.objects.filter(year=year, quarter__isnull=False).order_by("quarter"))
+    counted = Measurement.objects.filter(
+        scope.agency_filter("agency__"), status__in=Measurement.COUNTED, period__in=quarters
+    )
+    flows = list(
+        counted.filter(indicator__aggregation=Indicator.Aggregation.SUM)
+        .values("indicator_id", "agency__level", "period__quarter")
+        .annotate(
+            num=Sum("numerator"),
+            den=Sum("denominator"),
+            reported=Count("agency_id", filter=Q(agency__active=True), distinct=True),
+        )
+    )
+    stocks = list(
+        counted.filter(indicator__aggregation=Indicator.Aggregation.LATEST).values_list(
+            "indicator_id",
+            "agency_id",
+            "agency__level",
+            "agency__active",
+            "period__quarter",
+            "numerator",
+            "denominator",
+        )
+    )
+    expected = _expected(Agency.objects.active().filter(scope.agency_filter()), by_agency=False)
+
     trend: dict[int, list[Result]] = {t.pk: [] for t in targets}
-    for period in Period.objects.filter(year=year, quarter__isnull=False).order_by("quarter"):
-        for result in results_for(plan, period, scope, cumulative=cumulative, targets=targets):
-            trend[result.target.pk].append(result)
+    for period in quarters:
+        q = period.quarter
+        rows: dict[tuple[int, str], dict] = {}
+
+        def row(indicator_id, level, rows=rows):
+            return rows.setdefault(
+                (indicator_id, level),
+                {
+                    "indicator_id": indicator_id,
+                    "agency__level": level,
+                    "num": 0,
+                    "den": 0,
+                    "best_rank": None,
+                    "best_score": None,
+                    "reported": 0,
+                },
+            )
+
+        for f in flows:
+            if f["period__quarter"] == q or (cumulative and f["period__quarter"] < q):
+                r = row(f["indicator_id"], f["agency__level"])
+                r["num"] += f["num"] or 0
+                r["den"] += f["den"] or 0
+                if f["period__quarter"] == q:
+                    r["reported"] += f["reported"]
+        latest: dict[tuple[int, int], tuple] = {}
+        for figure in stocks:
+            fq = figure[4]
+            if fq == q or (cumulative and fq < q):
+                key = (figure[0], figure[1])
+                if key not in latest or latest[key][4] < fq:
+                    latest[key] = figure
+        for indicator_id, _agency, level, active, fq, num, den in latest.values():
+            r = row(indicator_id, level)
+            r["num"] += num or 0
+            r["den"] += den or 0
+            r["reported"] += fq == q and active
+
+        for target in targets:
+            mine = [
+                r
+                for (ind, level), r in rows.items()
+                if ind == target.indicator_id and level in target.levels
+            ]
+            n_expected = sum(n for level, n in expected.items() if level in target.levels)
+            trend[target.pk].append(_combine(target, period, mine, n_expected, cumulative))
     return trend
 
 
