@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django import forms
+from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from indicators.models import Agency, Measurement, Period
@@ -53,12 +55,15 @@ class FilterChoices:
     @classmethod
     def load(cls) -> FilterChoices:
         plans = {p.year: p for p in Plan.objects.all()}
-        periods = list(Period.objects.filter(year__in=list(plans)))
-        with_data = set(
-            Measurement.objects.filter(status__in=Measurement.COUNTED, period__in=periods)
-            .values_list("period_id", flat=True)
-            .distinct()
+        # One EXISTS per period (answered from the (period, status) index), not a DISTINCT
+        # over every figure of every year, which grows with the data.
+        counted = Measurement.objects.filter(
+            period=OuterRef("pk"), status__in=Measurement.COUNTED
         )
+        periods = list(
+            Period.objects.filter(year__in=list(plans)).annotate(has_data=Exists(counted))
+        )
+        with_data = {p.pk for p in periods if p.has_data}
         districts = list(Agency.objects.active().filter(level=Level.HUYEN))
         return cls(periods, with_data, plans, districts)
 
@@ -82,8 +87,9 @@ class DashboardFilterForm(forms.Form):
             data["period"] = choices.default.code
         super().__init__(data)
         self.choices = choices
+        no_data = gettext("%(period)s (chưa có số liệu)")
         self.fields["period"].choices = [
-            (p.code, p.label + ("" if p.pk in choices.with_data else " (chưa có số liệu)"))
+            (p.code, p.label if p.pk in choices.with_data else no_data % {"period": p.label})
             for p in reversed(choices.periods)
         ]
         blank = [("", district_blank)] if district_blank else []
