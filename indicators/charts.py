@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from django.http import HttpResponse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from indicators.attainment import Result, Status, status_for
 from indicators.formatting import floor_decimal, format_number
@@ -23,6 +25,13 @@ STATUS_COLOURS = {
     Status.NEAR: "#b7791f",
     Status.MISSED: "#b42318",
     Status.NO_DATA: "#8a94a0",
+}
+# "%(n)s" is Plotly's %{x} (the count), filled in by the browser.
+STATUS_COUNT_HOVER = {
+    Status.MET: _("%(n)s chỉ tiêu đạt"),
+    Status.NEAR: _("%(n)s chỉ tiêu gần đạt"),
+    Status.MISSED: _("%(n)s chỉ tiêu chưa đạt"),
+    Status.NO_DATA: _("%(n)s chỉ tiêu chưa có số liệu"),
 }
 STATUS_SYMBOLS = {Status.MET: "✔", Status.NEAR: "▲", Status.MISSED: "✖", Status.NO_DATA: "–"}
 # worst first: missed, near, met, then no data (listed apart)
@@ -72,7 +81,7 @@ def chart_csv(chart: Chart, filename: str) -> HttpResponse:
     for row in chart.table.rows:
         writer.writerow([cell.text for cell in row])
     if chart.demo:
-        writer.writerow(["Số liệu minh họa"])
+        writer.writerow([gettext("Số liệu minh họa")])
     return response
 
 
@@ -118,10 +127,14 @@ def completeness_text(result: Result) -> str:
 
 def hover_text(label: str, result: Result) -> str:
     parts = [f"<b>{label}</b>", f"{result.actual_text} · {result.status.label}"]
-    parts.append(f"Mục tiêu: {result.target.goal_text}")
+    parts.append(goal_text(result.target))
     if result.counts_text:
         parts.append(result.counts_text)
     return "<br>".join(parts)
+
+
+def goal_text(target: Target) -> str:
+    return gettext("Mục tiêu: %(goal)s") % {"goal": target.goal_text}
 
 
 def base_layout(**extra) -> dict:
@@ -153,19 +166,20 @@ def attainment_chart(
     title: str,
     rows: list[tuple[str, str, Result]],
     *,
-    first_column: str = "Chỉ tiêu",
+    first_column: str = "",
     demo: bool = False,
     note: str = "",
 ) -> Chart:
     """Horizontal bars of each row's value, coloured *and* labelled by status, with the
     threshold marked on each row. ``rows`` are (label, link, result)."""
+    first_column = first_column or gettext("Chỉ tiêu")
     is_rank = bool(rows) and rows[0][2].is_rank
     labels = [wrap(label) for label, _, _ in rows]
     values = [plot_value(r) for _, _, r in rows]
     bars = {
         "type": "bar",
         "orientation": "h",
-        "name": "Kết quả",
+        "name": gettext("Kết quả"),
         "y": labels,
         "x": [v if v is not None else 0 for v in values],
         "text": [f"{r.actual_text} · {r.status.label}" for _, _, r in rows],
@@ -179,7 +193,7 @@ def attainment_chart(
     goals = {
         "type": "scatter",
         "mode": "markers",
-        "name": "Mục tiêu",
+        "name": gettext("Mục tiêu"),
         "y": labels,
         "x": [float(r.threshold) for _, _, r in rows],
         "marker": {
@@ -188,13 +202,16 @@ def attainment_chart(
             "color": INK,
             "line": {"width": 3, "color": INK},
         },
-        "hovertext": [f"Mục tiêu: {r.target.goal_text}" for _, _, r in rows],
+        "hovertext": [goal_text(r.target) for _, _, r in rows],
         "hovertemplate": "%{hovertext}<extra></extra>",
     }
     axis = (
-        {"title": {"text": "Thứ hạng trong 63 tỉnh, thành (càng nhỏ càng tốt)"}, "range": [0, 64]}
+        {
+            "title": {"text": gettext("Thứ hạng trong 63 tỉnh, thành (càng nhỏ càng tốt)")},
+            "range": [0, 64],
+        }
         if is_rank
-        else {"title": {"text": "Tỷ lệ (%)"}, "range": [0, 105], "ticksuffix": "%"}
+        else {"title": {"text": gettext("Tỷ lệ (%)")}, "range": [0, 105], "ticksuffix": "%"}
     )
     short = [wrap(label, 14) for label, _, _ in rows]
     figure = {
@@ -212,7 +229,15 @@ def attainment_chart(
         ),
     }
     table = Table(
-        [first_column, "Kết quả", "Mục tiêu", "Trạng thái", "Chênh lệch", "Số liệu", "Đã báo cáo"]
+        [
+            first_column,
+            gettext("Kết quả"),
+            gettext("Mục tiêu"),
+            gettext("Trạng thái"),
+            gettext("Chênh lệch"),
+            gettext("Số liệu"),
+            gettext("Đã báo cáo"),
+        ]
     )
     for label, href, r in rows:
         table.rows.append(
@@ -244,8 +269,8 @@ def trend_chart(
     x = [r.period.label for r in cumulative]
     data = []
     for name, results, dash in (
-        ("Lũy kế từ đầu năm", cumulative, "solid"),
-        ("Từng quý", per_quarter, "dot"),
+        (gettext("Lũy kế từ đầu năm"), cumulative, "solid"),
+        (gettext("Từng quý"), per_quarter, "dot"),
     ):
         data.append(
             {
@@ -263,7 +288,7 @@ def trend_chart(
         {
             "type": "scatter",
             "mode": "lines",
-            "name": f"Mục tiêu {target.goal_text}",
+            "name": gettext("Mục tiêu %(goal)s") % {"goal": target.goal_text},
             "x": x,
             "y": [float(target.threshold)] * len(x),
             "line": {"dash": "dash", "color": INK, "width": 2},
@@ -286,7 +311,16 @@ def trend_chart(
             xaxis={"fixedrange": True},
         ),
     }
-    table = Table(["Kỳ", "Lũy kế", "Số liệu lũy kế", "Từng quý", "Số liệu của quý", "Trạng thái"])
+    table = Table(
+        [
+            gettext("Kỳ"),
+            gettext("Lũy kế"),
+            gettext("Số liệu lũy kế"),
+            gettext("Từng quý"),
+            gettext("Số liệu của quý"),
+            gettext("Trạng thái"),
+        ]
+    )
     for cum, one in zip(cumulative, per_quarter, strict=True):
         table.rows.append(
             [
@@ -298,7 +332,7 @@ def trend_chart(
                 status_cell(cum),
             ]
         )
-    return Chart("xu-huong", "Diễn biến theo quý", table, figure if x else None, demo)
+    return Chart("xu-huong", gettext("Diễn biến theo quý"), table, figure if x else None, demo)
 
 
 def rank_history_chart(target: Target, history: list[tuple[int, int, object]], *, demo=False):
@@ -310,18 +344,20 @@ def rank_history_chart(target: Target, history: list[tuple[int, int, object]], *
             {
                 "type": "scatter",
                 "mode": "lines+markers+text",
-                "name": "Thứ hạng",
+                "name": gettext("Thứ hạng"),
                 "x": years,
                 "y": [rank for _, rank, _ in history],
                 "text": [f"{rank}/63" for _, rank, _ in history],
                 "textposition": "top center",
                 "line": {"width": 3},
-                "hovertemplate": "Năm %{x}: hạng %{y}/63<extra></extra>",
+                "hovertemplate": gettext("Năm %(year)s: hạng %(rank)s/63")
+                % {"year": "%{x}", "rank": "%{y}"}
+                + "<extra></extra>",
             },
             {
                 "type": "scatter",
                 "mode": "lines",
-                "name": f"Mục tiêu: {target.goal_text}",
+                "name": goal_text(target),
                 "x": years,
                 "y": [float(target.threshold)] * len(years),
                 "line": {"dash": "dash", "color": INK},
@@ -335,24 +371,25 @@ def rank_history_chart(target: Target, history: list[tuple[int, int, object]], *
                     max([rank for _, rank, _ in history] + [int(target.threshold)]) + 5,
                     0,
                 ],
-                "title": {"text": "Thứ hạng (1 là cao nhất)"},
+                "title": {"text": gettext("Thứ hạng (1 là cao nhất)")},
                 "automargin": True,
                 "fixedrange": True,
             },
             xaxis={"type": "category", "fixedrange": True},
         ),
     }
-    table = Table(["Năm", "Thứ hạng", "Điểm số", "Trạng thái"])
+    table = Table([gettext("Năm"), gettext("Thứ hạng"), gettext("Điểm số"), gettext("Trạng thái")])
     for year, rank, score in history:
         table.rows.append(
             [
-                Cell(f"Năm {year}", header=True),
+                Cell(gettext("Năm %(year)s") % {"year": year}, header=True),
                 Cell(f"{rank}/63", num=True),
                 Cell(format_number(score, 2) if score is not None else "–", num=True),
                 Cell(*_rank_status(target, rank)),
             ]
         )
-    return Chart("lich-su-xep-hang", "Lịch sử xếp hạng", table, figure if history else None, demo)
+    title = gettext("Lịch sử xếp hạng")
+    return Chart("lich-su-xep-hang", title, table, figure if history else None, demo)
 
 
 def _rank_status(target: Target, rank: int) -> tuple[str, str]:
@@ -378,7 +415,9 @@ def heatmap_chart(
     (name, link), in the order of ``agency_ids``."""
     status_z = {Status.NO_DATA: 0, Status.MISSED: 1, Status.NEAR: 2, Status.MET: 3}
     z, text, hover = [], [], []
-    table = Table(["Đơn vị", "Số chỉ tiêu chưa đạt"] + [target_label(t) for t in targets])
+    table = Table(
+        [gettext("Đơn vị"), gettext("Số chỉ tiêu chưa đạt")] + [target_label(t) for t in targets]
+    )
     for (name, href), agency_id in zip(agencies, agency_ids, strict=True):
         row_z, row_text, row_hover = [], [], []
         cells = [Cell(name, href=href, header=True)]
@@ -389,7 +428,7 @@ def heatmap_chart(
                 row_z.append(None)
                 row_text.append("")
                 row_hover.append("")
-                cells.append(Cell("Không áp dụng"))
+                cells.append(Cell(gettext("Không áp dụng")))
                 continue
             missed += result.status == Status.MISSED
             row_z.append(status_z[result.status])
@@ -465,7 +504,9 @@ def status_count_chart(
             "y": names,
             "x": [counts[status] for _, _, counts in rows],
             "marker": {"color": STATUS_COLOURS[status]},
-            "hovertemplate": f"%{{y}}: %{{x}} chỉ tiêu {status.label.lower()}<extra></extra>",
+            "hovertemplate": "%{y}: "
+            + str(STATUS_COUNT_HOVER[status]) % {"n": "%{x}"}
+            + "<extra></extra>",
         }
         for status in (Status.MET, Status.NEAR, Status.MISSED, Status.NO_DATA)
     ]
@@ -474,11 +515,14 @@ def status_count_chart(
         "layout": base_layout(
             barmode="stack",
             height=max(240, 100 + 30 * len(rows)),
-            xaxis={"title": {"text": "Số chỉ tiêu"}, "dtick": 1, "fixedrange": True},
+            xaxis={"title": {"text": gettext("Số chỉ tiêu")}, "dtick": 1, "fixedrange": True},
             yaxis={"autorange": "reversed", "automargin": True, "fixedrange": True},
         ),
     }
-    table = Table(["Đơn vị", "Đạt", "Gần đạt", "Chưa đạt", "Chưa có số liệu"])
+    table = Table(
+        [gettext("Đơn vị")]
+        + [s.label for s in (Status.MET, Status.NEAR, Status.MISSED, Status.NO_DATA)]
+    )
     for name, href, counts in rows:
         table.rows.append(
             [Cell(name, href=href, header=True)]

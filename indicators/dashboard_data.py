@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from indicators import charts, projections
 from indicators.attainment import (
@@ -102,7 +103,7 @@ def overview_page(plan: Plan, period: Period, scope: Scope, *, cumulative: bool,
     chart_list = [
         charts.attainment_chart(
             "ty-le",
-            "Các chỉ tiêu tỷ lệ so với mục tiêu",
+            gettext("Các chỉ tiêu tỷ lệ so với mục tiêu"),
             [row for row in rows if not row[2].is_rank],
             demo=demo,
         )
@@ -112,12 +113,14 @@ def overview_page(plan: Plan, period: Period, scope: Scope, *, cumulative: bool,
         chart_list.append(
             charts.attainment_chart(
                 "chi-so",
-                "Các chỉ số xếp hạng so với mục tiêu (nhóm 15/63)",
+                gettext("Các chỉ số xếp hạng so với mục tiêu (nhóm 15/63)"),
                 rank_rows,
                 demo=demo,
                 note=""
                 if period.is_annual
-                else "Các chỉ số PAR Index, PAPI, PCI, SIPAS công bố theo năm: chọn kỳ “Năm”.",
+                else gettext(
+                    "Các chỉ số PAR Index, PAPI, PCI, SIPAS công bố theo năm: chọn kỳ “Năm”."
+                ),
             )
         )
     return {
@@ -181,7 +184,11 @@ def target_page(plan, target, period, *, level, district, cumulative, query):
         level_rows.append((str(Level(lv).label), "", result[0]))
     context["charts"].append(
         charts.attainment_chart(
-            "theo-cap", "Theo cấp (toàn tỉnh)", level_rows, first_column="Cấp", demo=demo
+            "theo-cap",
+            gettext("Theo cấp (toàn tỉnh)"),
+            level_rows,
+            first_column=gettext("Cấp"),
+            demo=demo,
         )
     )
 
@@ -195,7 +202,7 @@ def target_page(plan, target, period, *, level, district, cumulative, query):
         if not rank_level or agencies[agency_id].level == rank_level
     ]
     ranked = worst_first(pairs)
-    title = "Đơn vị xếp từ thấp đến cao"
+    title = gettext("Đơn vị xếp từ thấp đến cao")
     title += f" – {Scope.of_level(rank_level).label.lower()}" if rank_level else ""
     title += f", {district.name}" if district else ""
     context["charts"].append(
@@ -203,7 +210,7 @@ def target_page(plan, target, period, *, level, district, cumulative, query):
             "xep-hang",
             title,
             [(a.name, agency_url(a, query), r) for a, r in ranked],
-            first_column="Đơn vị",
+            first_column=gettext("Đơn vị"),
             demo=demo,
         )
     )
@@ -243,12 +250,16 @@ def agency_page(plan, agency, period, *, cumulative, query):
     level_name = str(Level(agency.level).label).lower()
 
     quarters = charts.Table(
-        ["Chỉ tiêu"]
+        [gettext("Chỉ tiêu")]
         + [
             r.period.cumulative_label if cumulative else r.period.label
             for r in (trend[targets[0].pk] if targets else [])
         ]
-        + [f"Kết quả {period.label}", "Trạng thái", f"Vị trí trong {level_name}"]
+        + [
+            gettext("Kết quả %(period)s") % {"period": period.label},
+            gettext("Trạng thái"),
+            gettext("Vị trí trong %(level)s") % {"level": level_name},
+        ]
     )
     for result in results:
         place, of = places[result.target.pk]
@@ -272,11 +283,11 @@ def agency_page(plan, agency, period, *, cumulative, query):
         "charts": [
             charts.attainment_chart(
                 "ket-qua",
-                "Kết quả so với mục tiêu",
+                gettext("Kết quả so với mục tiêu"),
                 [(charts.target_label(r.target), target_url(r.target, query), r) for r in results],
                 demo=demo,
             ),
-            charts.Chart("theo-quy", "Từng chỉ tiêu theo quý", quarters, demo=demo),
+            charts.Chart("theo-quy", gettext("Từng chỉ tiêu theo quý"), quarters, demo=demo),
         ],
         "notes": list(notes),
         "counts": summary_counts(results),
@@ -311,7 +322,7 @@ def grid(plan, period, scope, agencies, *, cumulative, sort, query, chart_id, ti
     )
     status_counts = charts.status_count_chart(
         "so-chi-tieu",
-        "Số chỉ tiêu theo trạng thái của từng đơn vị",
+        gettext("Số chỉ tiêu theo trạng thái của từng đơn vị"),
         [(a.name, agency_url(a, query), counts[a.pk]) for a in agencies],
         demo=demo,
     )
@@ -336,11 +347,11 @@ def district_page(plan, district, period, *, cumulative, sort, query):
         sort=sort,
         query=query,
         chart_id="ban-do-nhiet",
-        title=f"{district.name} và các xã, phường, thị trấn",
+        title=gettext("%(district)s và các xã, phường, thị trấn") % {"district": district.name},
     )
     summary = charts.attainment_chart(
         "tong-hop",
-        f"Toàn {district.name} (gồm cấp xã) so với mục tiêu",
+        gettext("Toàn %(district)s (gồm cấp xã) so với mục tiêu") % {"district": district.name},
         [(charts.target_label(r.target), target_url(r.target, query), r) for r in totals],
         demo=demo,
     )
@@ -367,6 +378,6 @@ def heatmap_page(plan, period, *, level, district, cumulative, sort, query):
         sort=sort,
         query=query,
         chart_id="ban-do-nhiet",
-        title=f"Đơn vị × chỉ tiêu – {scope.label}",
+        title=gettext("Đơn vị × chỉ tiêu – %(scope)s") % {"scope": scope.label},
     )
     return {"charts": [heatmap], "demo": demo, "agency_count": len(agencies)}

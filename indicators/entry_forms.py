@@ -14,6 +14,7 @@ from pathlib import PurePath
 from django import forms
 from django.conf import settings
 from django.db.models import Count
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from indicators import access
@@ -36,7 +37,9 @@ FIGURE_FIELDS = ("numerator", "denominator", "rank", "score", "note")
 MSG_SHARP = _(
     "Số liệu thay đổi hơn 30 điểm phần trăm so với kỳ trước: vui lòng ghi giải trình trước khi gửi."
 )
-MSG_CANNOT_CLEAR = "Không thể xóa số liệu đã nhập. Nếu trong kỳ không phát sinh hồ sơ, nhập 0 và 0."
+MSG_CANNOT_CLEAR = _(
+    "Không thể xóa số liệu đã nhập. Nếu trong kỳ không phát sinh hồ sơ, nhập 0 và 0."
+)
 
 
 class PeriodChoiceField(forms.ModelChoiceField):
@@ -180,7 +183,7 @@ class EntryRow:
         for name in self.field_names:
             messages = list(errors.get(name, []))
             if self.live:
-                messages = [m for m in messages if m != REQUIRED]
+                messages = [m for m in messages if m != str(REQUIRED)]
             slots.append((f"{self.prefix}-{name}", messages))
         slots.append((f"{self.prefix}-all", list(errors.get("__all__", []))))
         return slots
@@ -212,7 +215,7 @@ class EntryRow:
         if not self.indicator.is_rate:
             return f"{f.rank}/63"
         if f.denominator == 0:
-            return "Không phát sinh"
+            return gettext("Không phát sinh")
         return format_percent(self.value, 1)
 
     @property
@@ -242,7 +245,7 @@ class EntryRow:
         if p.rank is not None:
             return f"{p.rank}/63"
         rate = rate_of(p.numerator or 0, p.denominator or 0)
-        return format_percent(rate, 1) if rate is not None else "không phát sinh"
+        return format_percent(rate, 1) if rate is not None else gettext("không phát sinh")
 
     @property
     def previous_text(self) -> str:
@@ -252,7 +255,7 @@ class EntryRow:
         if p.rank is not None:
             return f"{p.rank}/63"
         rate = rate_of(p.numerator or 0, p.denominator or 0)
-        rate_text = format_percent(rate, 1) if rate is not None else "không phát sinh"
+        rate_text = format_percent(rate, 1) if rate is not None else gettext("không phát sinh")
         return f"{format_number(p.numerator)} / {format_number(p.denominator)} ({rate_text})"
 
     @property
@@ -342,7 +345,7 @@ def group_rows(rows: list[EntryRow]) -> list[RowGroup]:
     """Rows grouped by focus area, in plan order; the indices in a group of their own."""
     groups: list[RowGroup] = []
     for row in rows:
-        name = row.target.focus_area.name if row.target.focus_area else INDICES_GROUP
+        name = row.target.focus_area.name if row.target.focus_area else str(INDICES_GROUP)
         if not groups or groups[-1].name != name:
             groups.append(RowGroup(name))
         groups[-1].rows.append(row)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 
+from django.utils.translation import gettext
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -46,6 +47,9 @@ def template_workbook(period: Period, pairs: list, existing: dict) -> bytes:
     sheet = workbook.active
     sheet.title = "So lieu"
     sheet.append(COLUMNS + OPTIONAL_COLUMNS + INFO_COLUMNS)
+    rank_label = gettext("Thứ hạng (cột value, 1–63)")
+    score_label = gettext("Điểm số (cột score, nếu có)")
+    missing = gettext("Chưa nhập")
     for agency, target in pairs:
         indicator = target.indicator
         m: Measurement | None = existing.get((agency.pk, indicator.pk))
@@ -61,9 +65,9 @@ def template_workbook(period: Period, pairs: list, existing: dict) -> bytes:
                 float(m.score) if m and m.score is not None else None,
                 agency.name,
                 indicator.name,
-                indicator.numerator_label or "Thứ hạng (cột value, 1–63)",
-                indicator.denominator_label or "Điểm số (cột score, nếu có)",
-                m.get_status_display() if m else "Chưa nhập",
+                indicator.numerator_label or rank_label,
+                indicator.denominator_label or score_label,
+                m.get_status_display() if m else missing,
             ]
         )
     for row in sheet.iter_rows(min_row=2, min_col=4, max_col=8):
@@ -72,20 +76,27 @@ def template_workbook(period: Period, pairs: list, existing: dict) -> bytes:
     _finish(sheet, [10, 12, 20, 14, 14, 10, 30, 10, 32, 50, 40, 40, 12])
     guide = workbook.create_sheet("Huong dan")
     for line in (
-        ["Mẫu nhập số liệu – Chỉ số CCHC An Giang", ""],
-        ["Kỳ báo cáo", period.label],
+        [gettext("Mẫu nhập số liệu – Chỉ số CCHC An Giang"), ""],
+        [gettext("Kỳ báo cáo"), period.label],
         [
-            "Cách nhập",
-            "Điền các ô màu vàng: numerator (tử số), denominator (mẫu số), note (giải trình).",
+            gettext("Cách nhập"),
+            gettext(
+                "Điền các ô màu vàng: numerator (tử số), denominator (mẫu số), note (giải trình)."
+            ),
         ],
         [
-            "Chỉ số xếp hạng",
-            "PAR Index, PAPI, PCI, SIPAS: cột value là thứ hạng (1–63), cột score là điểm số.",
+            gettext("Chỉ số xếp hạng"),
+            gettext(
+                "PAR Index, PAPI, PCI, SIPAS: cột value là thứ hạng (1–63), cột score là điểm số."
+            ),
         ],
-        ["Không phát sinh", "Nhập 0 và 0."],
+        [gettext("Không phát sinh"), gettext("Nhập 0 và 0.")],
         [
-            "Lưu ý",
-            "Không đổi tên, thứ tự các cột period, agency_code, indicator_code; các cột sau cột score chỉ để tham khảo.",
+            gettext("Lưu ý"),
+            gettext(
+                "Không đổi tên, thứ tự các cột period, agency_code, indicator_code; "
+                "các cột sau cột score chỉ để tham khảo."
+            ),
         ],
     ):
         guide.append(line)
@@ -94,27 +105,42 @@ def template_workbook(period: Period, pairs: list, existing: dict) -> bytes:
     return _save(workbook)
 
 
+def _cell_text(cell) -> str:
+    if not cell.state:
+        return "–"
+    if cell.late:
+        return gettext("%(status)s (trễ hạn)") % {"status": cell.label}
+    return cell.label
+
+
 def completeness_workbook(report: Completeness) -> bytes:
     """The completeness page as a workbook: one sheet per agency, one per district."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Don vi"
     sheet.append(
-        ["Mã", "Đơn vị", "Cấp", "Đơn vị cấp trên"]
+        [gettext("Mã"), gettext("Đơn vị"), gettext("Cấp"), gettext("Đơn vị cấp trên")]
         + [i.short_name for i in report.indicators]
-        + ["Phải báo cáo", "Đã nhận", "Đúng hạn"]
+        + [gettext("Phải báo cáo"), gettext("Đã nhận"), gettext("Đúng hạn")]
     )
     for line in report.lines:
         a = line.agency
         sheet.append(
             [a.code, a.name, a.get_level_display(), a.parent.name if a.parent else ""]
-            + [(c.label + (" (trễ hạn)" if c.late else "")) if c.state else "–" for c in line.cells]
+            + [_cell_text(c) for c in line.cells]
             + [line.tally.expected, line.tally.received, line.tally.on_time]
         )
     _finish(sheet, [10, 32, 12, 24] + [16] * len(report.indicators) + [12, 10, 10])
     summary = workbook.create_sheet("Theo huyen")
     summary.append(
-        ["Địa bàn", "Phải báo cáo", "Đã nhận", "Đúng hạn", "Tỷ lệ báo cáo", "Tỷ lệ đúng hạn"]
+        [
+            gettext("Địa bàn"),
+            gettext("Phải báo cáo"),
+            gettext("Đã nhận"),
+            gettext("Đúng hạn"),
+            gettext("Tỷ lệ báo cáo"),
+            gettext("Tỷ lệ đúng hạn"),
+        ]
     )
     for tally in [*report.districts, report.total]:
         summary.append(
@@ -158,7 +184,7 @@ def plan_upload(data: bytes, filename: str, user, max_rows: int):
     except ImportFileError:
         raise
     except Exception as exc:  # a damaged workbook can fail while its rows are read
-        raise ImportFileError("Không đọc được tệp: tệp hỏng hoặc sai định dạng.") from exc
+        raise ImportFileError(gettext("Không đọc được tệp: tệp hỏng hoặc sai định dạng.")) from exc
     # The template lists every indicator of every agency; a row left blank was not entered.
     rows = [(n, row) for n, row in rows if any(_filled(row.get(c)) for c in FIGURE_COLUMNS)]
     plan = plan_import(rows)
@@ -169,7 +195,8 @@ def plan_upload(data: bytes, filename: str, user, max_rows: int):
             plan.errors.append(
                 RowError(
                     change.row,
-                    f"bạn không có quyền nhập số liệu cho đơn vị “{change.agency.code}”.",
+                    gettext("bạn không có quyền nhập số liệu cho đơn vị “%(code)s”.")
+                    % {"code": change.agency.code},
                 )
             )
         elif reason := locked_reason(change.period, change.old):

@@ -17,8 +17,10 @@ from pathlib import Path
 from django.db import transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from indicators.formatting import format_number
 from indicators.measurements import Figures, check_figures, same_figures
 from indicators.models import Agency, Measurement, Period
 from targets.models import Indicator, Target
@@ -26,15 +28,21 @@ from targets.models import Indicator, Target
 COLUMNS = ["period", "agency_code", "indicator_code", "numerator", "denominator", "value", "note"]
 OPTIONAL_COLUMNS = ["score"]
 FIELD_LABELS = {
-    "numerator": "tử số",
-    "denominator": "mẫu số",
-    "rank": "thứ hạng (value)",
-    "score": "điểm số",
-    "agency": "đơn vị",
-    "period": "kỳ báo cáo",
-    "indicator": "chỉ số",
-    "file": "tệp",
-    "note": "giải trình",
+    "numerator": pgettext_lazy("import field", "tử số"),
+    "denominator": pgettext_lazy("import field", "mẫu số"),
+    "rank": pgettext_lazy("import field", "thứ hạng (value)"),
+    "score": pgettext_lazy("import field", "điểm số"),
+    "agency": pgettext_lazy("import field", "đơn vị"),
+    "period": pgettext_lazy("import field", "kỳ báo cáo"),
+    "indicator": pgettext_lazy("import field", "chỉ số"),
+    "file": pgettext_lazy("import field", "tệp"),
+    "note": pgettext_lazy("import field", "giải trình"),
+}
+
+UNKNOWN_CODE = {
+    "period": pgettext_lazy("import row", "không có kỳ báo cáo mã “%(code)s”."),
+    "agency": pgettext_lazy("import row", "không có đơn vị mã “%(code)s”."),
+    "indicator": pgettext_lazy("import row", "không có chỉ số mã “%(code)s”."),
 }
 
 
@@ -48,7 +56,7 @@ class RowError:
     message: str
 
     def __str__(self):
-        return f"Dòng {self.row}: {self.message}"
+        return gettext("Dòng %(row)s: %(message)s") % {"row": self.row, "message": self.message}
 
 
 @dataclass
@@ -87,7 +95,7 @@ def read_table(data: bytes, filename: str, max_rows: int) -> Iterator[tuple[int,
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise ImportFileError("Tệp CSV phải được lưu với bảng mã UTF-8.") from exc
+            raise ImportFileError(gettext("Tệp CSV phải được lưu với bảng mã UTF-8.")) from exc
         rows: Iterable[list] = csv.reader(io.StringIO(text))
     elif suffix == ".xlsx":
         from openpyxl import load_workbook
@@ -96,18 +104,19 @@ def read_table(data: bytes, filename: str, max_rows: int) -> Iterator[tuple[int,
             workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a broken file
             raise ImportFileError(
-                "Không đọc được tệp Excel (.xlsx): tệp hỏng hoặc sai định dạng."
+                gettext("Không đọc được tệp Excel (.xlsx): tệp hỏng hoặc sai định dạng.")
             ) from exc
         rows = workbook.worksheets[0].iter_rows(values_only=True)
     else:
-        raise ImportFileError("Chỉ nhận tệp .csv hoặc .xlsx.")
+        raise ImportFileError(gettext("Chỉ nhận tệp .csv hoặc .xlsx."))
 
     iterator = iter(rows)
     header = [str(c).strip().lower() if c is not None else "" for c in next(iterator, [])]
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise ImportFileError(
-            "Thiếu cột: " + ", ".join(missing) + ". Cần các cột: " + ", ".join(COLUMNS) + "."
+            gettext("Thiếu cột: %(missing)s. Cần các cột: %(columns)s.")
+            % {"missing": ", ".join(missing), "columns": ", ".join(COLUMNS)}
         )
     for number, values in enumerate(iterator, start=2):
         values = [_cell(v) for v in values]
@@ -115,7 +124,8 @@ def read_table(data: bytes, filename: str, max_rows: int) -> Iterator[tuple[int,
             continue
         if number - 1 > max_rows:
             raise ImportFileError(
-                f"Tệp có quá nhiều dòng (tối đa {max_rows:,} dòng).".replace(",", ".")
+                gettext("Tệp có quá nhiều dòng (tối đa %(n)s dòng).")
+                % {"n": format_number(max_rows)}
             )
         yield (
             number,
@@ -171,9 +181,8 @@ def plan_import(rows: Iterable[tuple[int, dict]]) -> ImportPlan:
                     "agency": "agency_code",
                     "indicator": "indicator_code",
                 }[name]
-                result.errors.append(
-                    RowError(number, f"không có {FIELD_LABELS[name]} mã “{row.get(column) or ''}”.")
-                )
+                code = row.get(column) or ""
+                result.errors.append(RowError(number, str(UNKNOWN_CODE[name]) % {"code": code}))
             continue
         period, agency, indicator = refs["period"], refs["agency"], refs["indicator"]
         raw = {
@@ -190,7 +199,11 @@ def plan_import(rows: Iterable[tuple[int, dict]]) -> ImportPlan:
         key = (indicator.pk, agency.pk, period.pk)
         if key in seen:
             result.errors.append(
-                RowError(number, f"trùng với dòng {seen[key]} (cùng kỳ, đơn vị và chỉ số).")
+                RowError(
+                    number,
+                    gettext("trùng với dòng %(row)s (cùng kỳ, đơn vị và chỉ số).")
+                    % {"row": seen[key]},
+                )
             )
             continue
         seen[key] = number

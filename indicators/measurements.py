@@ -1,6 +1,6 @@
 """Rules for a single figure: what may be entered, and saving it without losing anything.
 
-Messages are Vietnamese, one per rule, keyed by the field they belong next to.
+Messages are Vietnamese (translated for the English interface), one per rule, keyed by the field they belong next to.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from indicators.models import MAX_RANK, Agency, Measurement, Period
 from targets.models import Indicator, Target
@@ -19,19 +20,28 @@ from targets.models import Indicator, Target
 MAX_COUNT = 10**12
 
 MESSAGES = {
-    "required": "Vui lòng nhập số liệu.",
-    "not_whole": "Chỉ nhập số nguyên (0, 1, 2, …), không nhập chữ, số thập phân hay số âm.",
-    "too_big": "Số quá lớn (tối đa 1.000.000.000.000), vui lòng kiểm tra lại.",
-    "num_gt_den": "Tử số không được lớn hơn mẫu số.",
-    "rank_range": "Thứ hạng phải là số nguyên từ 1 đến 63.",
-    "score": "Điểm số không hợp lệ (ví dụ: 83,32).",
-    "not_applicable": "Chỉ tiêu này không áp dụng cho đơn vị “{agency}” ({level}).",
-    "wrong_year": "Kỳ {period} không thuộc năm của kế hoạch nào có chỉ số này.",
-    "index_annual_only": "Chỉ số xếp hạng chỉ nhập cho kỳ cả năm, không nhập theo quý.",
-    "quarter_only": "Số liệu này nhập theo quý, không nhập cho kỳ cả năm.",
-    "rank_not_rate": "Chỉ số xếp hạng: nhập thứ hạng (và điểm số nếu có), không nhập tử số, mẫu số.",
-    "rate_not_rank": "Chỉ số tỷ lệ: nhập tử số và mẫu số, không nhập thứ hạng.",
+    "required": _("Vui lòng nhập số liệu."),
+    "not_whole": _("Chỉ nhập số nguyên (0, 1, 2, …), không nhập chữ, số thập phân hay số âm."),
+    "too_big": _("Số quá lớn (tối đa 1.000.000.000.000), vui lòng kiểm tra lại."),
+    "num_gt_den": _("Tử số không được lớn hơn mẫu số."),
+    "rank_range": _("Thứ hạng phải là số nguyên từ 1 đến 63."),
+    "score": _("Điểm số không hợp lệ (ví dụ: 83,32)."),
+    "not_applicable": _("Chỉ tiêu này không áp dụng cho đơn vị “{agency}” ({level})."),
+    "wrong_year": _("Kỳ {period} không thuộc năm của kế hoạch nào có chỉ số này."),
+    "index_annual_only": _("Chỉ số xếp hạng chỉ nhập cho kỳ cả năm, không nhập theo quý."),
+    "quarter_only": _("Số liệu này nhập theo quý, không nhập cho kỳ cả năm."),
+    "rank_not_rate": _(
+        "Chỉ số xếp hạng: nhập thứ hạng (và điểm số nếu có), không nhập tử số, mẫu số."
+    ),
+    "rate_not_rank": _("Chỉ số tỷ lệ: nhập tử số và mẫu số, không nhập thứ hạng."),
 }
+
+
+def message(key: str, **values) -> str:
+    """The message ``key`` in the active language, with ``values`` filled in (str.format)."""
+    text = str(MESSAGES[key])
+    return text.format(**values) if values else text
+
 
 _GROUPED = re.compile(r"^\d{1,3}([. ]\d{3})+$")
 
@@ -44,12 +54,12 @@ def parse_count(raw) -> int | None:
     if raw is None:
         return None
     if isinstance(raw, bool):
-        raise ValueError(MESSAGES["not_whole"])
+        raise ValueError(message("not_whole"))
     if isinstance(raw, int):
         value = raw
     elif isinstance(raw, float):
         if not raw.is_integer():
-            raise ValueError(MESSAGES["not_whole"])
+            raise ValueError(message("not_whole"))
         value = int(raw)
     else:
         text = str(raw).strip()
@@ -58,16 +68,16 @@ def parse_count(raw) -> int | None:
         if _GROUPED.match(text):
             text = text.replace(".", "").replace(" ", "")
         if not text.isdigit() or not text.isascii():
-            raise ValueError(MESSAGES["not_whole"])
+            raise ValueError(message("not_whole"))
         # Compare lengths before converting: Python refuses to convert very long digit strings
         # (with an English message), and nothing that long is a real count anyway.
         if len(text.lstrip("0")) > len(str(MAX_COUNT)):
-            raise ValueError(MESSAGES["too_big"])
+            raise ValueError(message("too_big"))
         value = int(text)
     if value < 0:
-        raise ValueError(MESSAGES["not_whole"])
+        raise ValueError(message("not_whole"))
     if value > MAX_COUNT:
-        raise ValueError(MESSAGES["too_big"])
+        raise ValueError(message("too_big"))
     return value
 
 
@@ -78,9 +88,9 @@ def parse_score(raw) -> Decimal | None:
     try:
         value = Decimal(str(raw).strip().replace(",", "."))
     except InvalidOperation as exc:
-        raise ValueError(MESSAGES["score"]) from exc
+        raise ValueError(message("score")) from exc
     if not value.is_finite() or value < 0 or value >= 100000:
-        raise ValueError(MESSAGES["score"])
+        raise ValueError(message("score"))
     return value.quantize(Decimal("0.001"))
 
 
@@ -147,32 +157,32 @@ def check_figures(
 
     levels = applicable_levels(indicator, period.year, targets)
     if not levels:
-        checked.add("period", MESSAGES["wrong_year"].format(period=period.label))
+        checked.add("period", message("wrong_year", period=period.label))
     elif agency.level not in levels:
         checked.add(
             "agency",
-            MESSAGES["not_applicable"].format(agency=agency.name, level=agency.get_level_display()),
+            message("not_applicable", agency=agency.name, level=agency.get_level_display()),
         )
     if indicator.is_annual and not period.is_annual:
-        checked.add("period", MESSAGES["index_annual_only"])
+        checked.add("period", message("index_annual_only"))
     if not indicator.is_annual and period.is_annual:
-        checked.add("period", MESSAGES["quarter_only"])
+        checked.add("period", message("quarter_only"))
 
     if indicator.is_rate:
         if f.rank is not None or f.score is not None:
-            checked.add("rank", MESSAGES["rate_not_rank"])
+            checked.add("rank", message("rate_not_rank"))
         for name in ("numerator", "denominator"):
             if getattr(f, name) is None and name not in checked.errors:
-                checked.add(name, MESSAGES["required"])
+                checked.add(name, message("required"))
         if f.numerator is not None and f.denominator is not None and f.numerator > f.denominator:
-            checked.add("numerator", MESSAGES["num_gt_den"])
+            checked.add("numerator", message("num_gt_den"))
     else:
         if f.numerator is not None or f.denominator is not None:
-            checked.add("numerator", MESSAGES["rank_not_rate"])
+            checked.add("numerator", message("rank_not_rate"))
         if f.rank is None and "rank" not in checked.errors:
-            checked.add("rank", MESSAGES["required"])
+            checked.add("rank", message("required"))
         elif f.rank is not None and not 1 <= f.rank <= MAX_RANK:
-            checked.add("rank", MESSAGES["rank_range"])
+            checked.add("rank", message("rank_range"))
     return checked
 
 

@@ -5,6 +5,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -97,21 +98,17 @@ class Period(models.Model):
 
     @property
     def label(self) -> str:
-        """As Vietnamese write it: "Quý II/2021", "Năm 2021"."""
+        """As Vietnamese write it: "Quý II/2021", "Năm 2021" (English: "Q2 2021", "Year 2021")."""
         if self.is_annual:
-            return f"Năm {self.year}"
-        return f"Quý {ROMAN[self.quarter]}/{self.year}"
+            return gettext("Năm %(year)s") % {"year": self.year}
+        return str(QUARTER_LABELS[self.quarter]) % {"year": self.year}
 
     @property
     def cumulative_label(self) -> str:
         """The span a cumulative figure covers: "Quý I/2021", "6 tháng đầu năm 2021", ..."""
         if self.is_annual or self.quarter == 4:
-            return f"Năm {self.year}"
-        return {
-            1: f"Quý I/{self.year}",
-            2: f"6 tháng đầu năm {self.year}",
-            3: f"9 tháng đầu năm {self.year}",
-        }[self.quarter]
+            return gettext("Năm %(year)s") % {"year": self.year}
+        return str(SPAN_LABELS[self.quarter]) % {"year": self.year}
 
     @property
     def last_quarter(self) -> int:
@@ -120,6 +117,19 @@ class Period(models.Model):
 
 
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+# One message per quarter, so that each language writes quarters its own way ("Q2 2021").
+QUARTER_LABELS = {
+    1: _("Quý I/%(year)s"),
+    2: _("Quý II/%(year)s"),
+    3: _("Quý III/%(year)s"),
+    4: _("Quý IV/%(year)s"),
+}
+# What a cumulative figure covers, up to the third quarter (the fourth is the whole year).
+SPAN_LABELS = {
+    1: QUARTER_LABELS[1],
+    2: _("6 tháng đầu năm %(year)s"),
+    3: _("9 tháng đầu năm %(year)s"),
+}
 
 
 def period_bounds(year: int, quarter: int | None, deadline_day: int):

@@ -24,17 +24,26 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
 from indicators.attainment import Result, rate_of
 from indicators.formatting import format_number, format_percent
 from indicators.models import ROMAN
 from targets.models import Indicator
 
-METHOD_TEXT = (
+METHOD_TEXT = _(
     "Cách tính: mức cần đạt giả định khối lượng các quý còn lại bằng bình quân các quý đã qua "
     "của năm nay; dự báo cuối năm giả định các quý còn lại giữ tỷ lệ của quý gần nhất (chỉ tiêu "
     "cộng dồn) hoặc giữ mức tăng bình quân mỗi quý (chỉ tiêu lấy quý gần nhất). Đây là ước tính, "
     "không phải số liệu báo cáo."
 )
+# The quarters still to come, as the sentences below name them (always the end of the year).
+QUARTERS_LEFT = {
+    (4,): _("quý IV"),
+    (3, 4): _("các quý III và IV"),
+    (2, 3, 4): _("các quý II, III và IV"),
+}
 
 
 @dataclass(frozen=True)
@@ -56,6 +65,9 @@ class Outlook:
 
     @property
     def quarters_text(self) -> str:
+        known = QUARTERS_LEFT.get(tuple(self.remaining))
+        if known is not None:
+            return str(known)
         names = [ROMAN[q] for q in self.remaining]
         if len(names) == 1:
             return f"quý {names[0]}"
@@ -67,18 +79,30 @@ class Outlook:
         goal = format_number(self.threshold, 2).rstrip("0").rstrip(",") + "%"
         if self.required is None:
             return ""
+        values = {
+            "goal": goal,
+            "quarters": self.quarters_text,
+            "required": ceil_percent(self.required),
+        }
         if self.secured:
-            return f"Chỉ tiêu {goal} cả năm đã chắc chắn đạt, dù {self.quarters_text} ra sao."
+            return gettext("Chỉ tiêu %(goal)s cả năm đã chắc chắn đạt, dù %(quarters)s ra sao.") % (
+                values
+            )
         if self.out_of_reach:
             return (
-                f"Không thể đạt {goal} cả năm: {self.quarters_text} cần hơn 100%, "
-                f"tức là ít nhất {ceil_percent(self.required)}."
+                gettext(
+                    "Không thể đạt %(goal)s cả năm: %(quarters)s cần hơn 100%%, "
+                    "tức là ít nhất %(required)s."
+                )
+                % values
             )
-        average = " bình quân" if len(self.remaining) > 1 else ""
-        return (
-            f"Để đạt {goal} cả năm, {self.quarters_text} cần đạt{average} ít nhất "
-            f"{ceil_percent(self.required)}."
-        )
+        if len(self.remaining) > 1:
+            text = gettext(
+                "Để đạt %(goal)s cả năm, %(quarters)s cần đạt bình quân ít nhất %(required)s."
+            )
+        else:
+            text = gettext("Để đạt %(goal)s cả năm, %(quarters)s cần đạt ít nhất %(required)s.")
+        return text % values
 
     @property
     def projected_text(self) -> str:

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -38,7 +39,7 @@ class Plan(models.Model):
 
     @property
     def short_name(self) -> str:
-        return f"Kế hoạch số {self.number}"
+        return gettext("Kế hoạch số %(number)s") % {"number": self.number}
 
 
 class FocusArea(models.Model):
@@ -185,7 +186,7 @@ class Target(models.Model):
         """The goal as Vietnamese write it: "≥ 98%" or "≤ 15/63"."""
         value = f"{self.threshold.normalize():f}".replace(".", ",")
         if self.is_rank:
-            return f"Nhóm {value}/63"
+            return gettext("Nhóm %(rank)s/63") % {"rank": value}
         return f"{self.get_comparator_display()} {value}%"
 
     @property

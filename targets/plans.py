@@ -2,9 +2,11 @@
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from targets.models import FocusArea, Plan, Target
 
-INDICES_GROUP = "Các chỉ số đánh giá cấp tỉnh (đo lường kết quả cả sáu lĩnh vực)"
+INDICES_GROUP = _("Các chỉ số đánh giá cấp tỉnh (đo lường kết quả cả sáu lĩnh vực)")
 
 
 @dataclass(frozen=True)
@@ -29,5 +31,5 @@ def targets_by_focus_area(plan: Plan) -> list[TargetGroup]:
     groups = [
         TargetGroup(area.name, [t for t in targets if t.focus_area_id == area.id]) for area in areas
     ]
-    groups.append(TargetGroup(INDICES_GROUP, [t for t in targets if t.focus_area_id is None]))
-    return [g for g in groups if g.targets or g.name != INDICES_GROUP]
+    indices = TargetGroup(str(INDICES_GROUP), [t for t in targets if t.focus_area_id is None])
+    return groups + ([indices] if indices.targets else [])

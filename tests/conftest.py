@@ -8,7 +8,9 @@ import os
 import shutil
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group, User
+from django.utils import translation
 
 from indicators import roles
 from indicators.models import Agency, Measurement, Period, Profile
@@ -172,3 +174,12 @@ def login_in_browser(page, live_server, username, password=PASSWORD):
     with page.expect_navigation():
         page.click(".login-card button[type=submit]")
     assert "/dang-nhap/" not in page.url, "login failed"
+
+
+@pytest.fixture(autouse=True)
+def _vietnamese_between_tests():
+    """The middleware activates the chosen language for the thread serving a request and leaves
+    it active; a test that requested an English page would otherwise leave English on for the
+    tests after it (messages built outside a request, e.g. ``parse_score``, would be English)."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

@@ -5,6 +5,7 @@ without an English msgstr (or left fuzzy by makemessages) fails the run until it
 """
 
 import gettext
+import json
 import re
 from pathlib import Path
 
@@ -102,6 +103,61 @@ def test_report_page_in_english(client, committee, measure):
         assert vietnamese not in page, vietnamese
 
 
+def figure(page, data_id):
+    """The Plotly figure a page hands to charts.js with json_script."""
+    start = page.index(f'<script id="{data_id}" type="application/json">')
+    body = page[page.index(">", start) + 1 : page.index("</script>", start)]
+    return json.loads(body)
+
+
+def test_overview_built_strings_in_english(client, leader, measure):
+    """Period labels, the scope, chart titles, axis titles, legends and table headings are built
+    in Python; English pages show them in English (agency and target names stay data)."""
+    measure("ho_so_dung_han", "STP", "2021-Q2", 97, 100)
+    english(client, leader)
+    page = text(client.get("/?period=2021-Q2"))
+    for words in [
+        ">Q2 2021<",  # the period choice
+        "First half of 2021",  # what the cumulative figures cover
+        "· Whole province",  # the scope
+        "Rate targets against their goals",  # a chart title
+        ">Result<",  # table headings
+        ">Status<",
+        "1,0 points",  # a gap
+    ]:
+        assert words in page, words
+    for vietnamese in ["Quý II/2021", "6 tháng đầu năm", "Các chỉ tiêu tỷ lệ", "điểm %"]:
+        assert vietnamese not in page, vietnamese
+    chart = figure(page, "fig-ty-le")
+    assert chart["layout"]["xaxis"]["title"]["text"] == "Rate (%)"
+    assert [trace["name"] for trace in chart["data"]] == ["Result", "Goal"]
+    assert "Goal: ≥ 98%" in chart["data"][0]["hovertext"][0]
+
+
+def test_district_scope_and_heatmap_in_english(client, leader):
+    english(client, leader, "/")
+    page = text(client.get(reverse("dashboard-heatmap") + "?district=883"))
+    assert "Agencies × targets – Thành phố Long Xuyên (including its communes)" in page
+    assert "gồm các đơn vị cấp xã" not in page
+
+
+def test_entry_check_messages_in_english(client, staff):
+    english(client, staff, "/nhap-lieu/")
+    url = reverse("entry-check", args=["2021-Q2", "STP"])
+    data = {
+        "indicator": "ho_so_dung_han",
+        "ho_so_dung_han-numerator": "12a",
+        "ho_so_dung_han-denominator": "100",
+    }
+    page = text(client.post(url, data, HTTP_HX_REQUEST="true"))
+    assert "Whole numbers only" in page
+    assert "không nhập chữ" not in page
+    data["ho_so_dung_han-numerator"] = "101"
+    page = text(client.post(url, data, HTTP_HX_REQUEST="true"))
+    assert "The numerator cannot be larger than the denominator." in page
+    assert "Tử số không được lớn hơn mẫu số" not in page
+
+
 def test_cookie_alone_selects_english(client, leader):
     client.force_login(leader)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
@@ -136,7 +192,8 @@ def test_back_to_vietnamese(client, staff):
 
 
 def po_entries(path):
-    """(flags, msgid, msgid_plural, [msgstr...]) for every entry of a .po file, header included."""
+    """(flags, msgid, msgid_plural, [msgstr...], msgctxt) for every entry of a .po file, header
+    included."""
     entries = []
     for block in path.read_text(encoding="utf-8").strip().split("\n\n"):
         flags, fields, current = set(), {}, None
@@ -151,7 +208,9 @@ def po_entries(path):
                 current, _, value = line.partition(" ")
                 fields[current] = value.strip()[1:-1]
         msgstrs = [v for k, v in fields.items() if k.startswith("msgstr")]
-        entries.append((flags, fields.get("msgid"), fields.get("msgid_plural"), msgstrs))
+        entries.append(
+            (flags, fields.get("msgid"), fields.get("msgid_plural"), msgstrs, fields.get("msgctxt"))
+        )
     return entries
 
 
@@ -162,18 +221,18 @@ def test_english_catalog_is_complete():
     assert "fuzzy" not in header[0]
     assert '"Language: en\\n"' in PO.read_text(encoding="utf-8")
     assert len(messages) > 300
-    untranslated = [msgid for _, msgid, _, msgstrs in messages if not msgstrs or not all(msgstrs)]
-    fuzzy = [msgid for flags, msgid, _, _ in messages if "fuzzy" in flags]
+    untranslated = [m[1] for m in messages if not m[3] or not all(m[3])]
+    fuzzy = [m[1] for m in messages if "fuzzy" in m[0]]
     assert not untranslated, f"untranslated: {untranslated}"
     assert not fuzzy, f"fuzzy: {fuzzy}"
     assert "#, fuzzy" not in PO.read_text(encoding="utf-8")
-    plurals = [msgstrs for _, _, plural, msgstrs in messages if plural is not None]
+    plurals = [m[3] for m in messages if m[2] is not None]
     assert plurals and all(len(msgstrs) == 2 for msgstrs in plurals)
 
 
 def test_placeholders_survive_translation():
     placeholder = re.compile(r"%\(\w+\)[sd]|\{\w+\}|%[sd]|</?[a-z][^>]*>")
-    for _, msgid, _plural, msgstrs in po_entries(PO)[1:]:
+    for _, msgid, _plural, msgstrs, _context in po_entries(PO)[1:]:
         for msgstr in msgstrs:
             assert sorted(placeholder.findall(msgstr)) == sorted(placeholder.findall(msgid)), msgid
 
@@ -187,9 +246,12 @@ def test_compiled_catalog_is_current():
     """The committed .mo lets a clone without gettext show English; it must match the .po."""
     with MO.open("rb") as fh:
         compiled = gettext.GNUTranslations(fh)
-    for _, msgid, plural, msgstrs in po_entries(PO)[1:]:
+    for _, msgid, plural, msgstrs, context in po_entries(PO)[1:]:
         msgid, msgstrs = unescape(msgid), [unescape(s) for s in msgstrs]
-        if plural is None:
+        if context is not None:
+            got = compiled.pgettext(unescape(context), msgid)
+            assert got == msgstrs[0], f"recompile the .mo: {context}|{msgid}"
+        elif plural is None:
             assert compiled.gettext(msgid) == msgstrs[0], f"recompile the .mo: {msgid}"
         else:
             got = [compiled.ngettext(msgid, unescape(plural), n) for n in (1, 2)]
