@@ -1,16 +1,36 @@
-"""The printable report for the steering committee: HTML (print), PDF and Excel."""
+"""The printable report for the steering committee: HTML (print), PDF and Excel.
+
+The report is an official Vietnamese administrative document: it is always written in
+Vietnamese, whatever language the user chose for the interface (the page's own controls follow
+the user's language; the document inside is rendered under ``{% language "vi" %}``).
+"""
+
+import functools
 
 from django.contrib.auth.decorators import permission_required
 from django.contrib.staticfiles import finders
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.views.decorators.http import require_GET
 
 from indicators.report import build_report, latest_period_with_data
 from indicators.report_excel import report_workbook
 from indicators.report_forms import ReportOptionsForm
 from targets.plans import current_plan
+
+
+def in_vietnamese(view):
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        with translation.override("vi"):
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render"):
+                response.render()
+            return response
+
+    return wrapper
 
 
 def _report_or_error(request):
@@ -54,6 +74,7 @@ def report_page(request):
 
 @require_GET
 @permission_required("indicators.view_report", raise_exception=True)
+@in_vietnamese
 def report_pdf(request):
     """The same report as a PDF made on the server by WeasyPrint (selectable text, vector
     charts). WeasyPrint needs the Pango library; see the README."""
@@ -74,6 +95,7 @@ def report_pdf(request):
 
 @require_GET
 @permission_required("indicators.view_report", raise_exception=True)
+@in_vietnamese
 def report_excel(request):
     report, form, error = _report_or_error(request)
     if error:

@@ -288,3 +288,13 @@ def test_pdf_is_a4_with_every_target_and_intact_diacritics(client, committee, q2
 def test_pdf_permissions(client, leader, db):
     client.force_login(leader)
     assert client.get(reverse("report-pdf")).status_code == 403
+
+
+def test_report_stays_vietnamese_for_an_english_user(client, committee, q2_figures, settings):
+    client.force_login(committee)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("report"), {"period": "2021-Q2"}).content.decode()
+    assert "Đến hết quý II/2021, có 2/14 chỉ tiêu đạt" in page
+    assert "Kỳ: <strong>Quý II/2021</strong>" in page
+    document = page[page.index('<article class="report-doc"') : page.index("</article>")]
+    assert "Whole province" not in document and "Q2 2021" not in document
