@@ -115,6 +115,12 @@ class Period(models.Model):
         """The last quarter the period covers (4 for a year)."""
         return self.quarter or 4
 
+    @property
+    def quarter_only_label(self) -> str:
+        """What a per-quarter (not cumulative) figure covers: the period's last quarter, so
+        "Quý IV/2021" for the year 2021."""
+        return str(QUARTER_LABELS[self.last_quarter]) % {"year": self.year}
+
 
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 # One message per quarter, so that each language writes quarters its own way ("Q2 2021").

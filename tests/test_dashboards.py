@@ -354,3 +354,10 @@ def test_overview_opens_on_the_latest_period_with_data(viewer, figures):
     page = viewer.get(reverse("home")).content.decode()
     assert '<option value="2021-Q2" selected>' in page
     assert "Lũy kế: 6 tháng đầu năm 2021" in page
+
+
+def test_per_quarter_view_of_the_year_says_it_is_the_fourth_quarter(client, leader, measure):
+    measure("ho_so_dung_han", "STP", "2021-Q4", 99, 100)
+    client.force_login(leader)
+    page = client.get("/", {"period": "2021", "mode": "quy"}).content.decode()
+    assert "Riêng Quý IV/2021 (không cộng dồn)" in page
