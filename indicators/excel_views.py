@@ -3,6 +3,8 @@ preview every change (old → new) and every error, then confirm to write all ro
 
 from __future__ import annotations
 
+import contextlib
+import time
 import uuid
 from pathlib import Path
 
@@ -83,6 +85,18 @@ def _stored(token: str) -> Path:
     return Path(settings.MEDIA_ROOT) / UPLOAD_DIR / f"{token}.bin"
 
 
+# A preview nobody confirmed is abandoned after a day; its file is removed at the next upload.
+PREVIEW_LIFETIME_SECONDS = 24 * 3600
+
+
+def _forget_abandoned_previews(folder: Path) -> None:
+    cutoff = time.time() - PREVIEW_LIFETIME_SECONDS
+    for path in folder.glob("*.bin"):
+        with contextlib.suppress(FileNotFoundError):  # a concurrent upload may remove it first
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+
+
 def _preview(request, plan, token: str, filename: str, status: int = 200) -> HttpResponse:
     request.session[f"import-{token}"] = {"name": filename, "fingerprint": excel.fingerprint(plan)}
     context = {
@@ -121,6 +135,7 @@ def excel_upload(request: HtmxHttpRequest) -> HttpResponse:
     token = uuid.uuid4().hex
     path = _stored(token)
     path.parent.mkdir(parents=True, exist_ok=True)
+    _forget_abandoned_previews(path.parent)
     path.write_bytes(data)
     return _preview(request, plan, token, upload.name, status=200 if plan.ok else 400)
 

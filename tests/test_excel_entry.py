@@ -1,6 +1,7 @@
 """Excel round trip in the browser and evidence files (issue #4)."""
 
 import io
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -295,3 +296,19 @@ def test_viewer_may_download_but_not_upload(client, officer_a, leader, measure):
         client.get(reverse("evidence-download", args=[Evidence.objects.get().pk])).status_code
         == 200
     )
+
+
+def test_abandoned_previews_are_removed_at_the_next_upload(client, officer_a, settings):
+    import os
+    import time
+
+    folder = Path(settings.MEDIA_ROOT) / "imports"
+    folder.mkdir(parents=True)
+    old, fresh = folder / "old.bin", folder / "fresh.bin"
+    old.write_bytes(b"x")
+    fresh.write_bytes(b"y")
+    two_days_ago = time.time() - 2 * 24 * 3600
+    os.utime(old, (two_days_ago, two_days_ago))
+    client.force_login(officer_a)
+    upload(client, xlsx([[Q2, "STP", "ho_so_dung_han", 95, 100, None, "", None]]))
+    assert not old.exists() and fresh.exists()
