@@ -158,3 +158,10 @@ def test_english_when_chosen(client, leader):
     assert response.status_code == 302
     page = client.get(reverse("plan-detail")).content.decode()
     assert '<html lang="en">' in page
+
+
+def test_every_page_can_report_a_refused_htmx_request(client, leader):
+    client.force_login(leader)
+    page = client.get(reverse("plan-detail")).content.decode()
+    assert 'id="request-error"' in page and 'role="alert"' in page
+    assert "/static/js/app.js" in page
