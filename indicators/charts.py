@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from indicators.attainment import Result, Status, status_for
 from indicators.formatting import floor_decimal, format_number
-from targets.models import Level, Target
+from targets.models import Target
 
 STATUS_COLOURS = {
     Status.MET: "#1b7f3b",
@@ -89,12 +89,8 @@ def chart_csv(chart: Chart, filename: str) -> HttpResponse:
 
 
 def target_label(target: Target) -> str:
-    """A short name for charts: the indicator's, with the level when a target covers only part
-    of an indicator ('Hồ sơ công việc trên mạng (cấp xã)')."""
-    label = target.indicator.short_name
-    if target.code != target.indicator.code and len(target.levels) == 1:
-        label += f" ({str(Level(target.levels[0]).label).lower()})"
-    return label
+    """A short name for charts (see ``Target.short_label``)."""
+    return target.short_label
 
 
 def wrap(text: str, width: int = 26) -> str:

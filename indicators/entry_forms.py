@@ -253,10 +253,11 @@ class EntryRow:
         if p is None:
             return "–"
         if p.rank is not None:
-            return f"{p.rank}/63"
-        rate = rate_of(p.numerator or 0, p.denominator or 0)
-        rate_text = format_percent(rate, 1) if rate is not None else gettext("không phát sinh")
-        return f"{format_number(p.numerator)} / {format_number(p.denominator)} ({rate_text})"
+            return self.previous_value_text
+        return (
+            f"{format_number(p.numerator)} / {format_number(p.denominator)} "
+            f"({self.previous_value_text})"
+        )
 
     @property
     def entry(self) -> Entry:
