@@ -135,8 +135,19 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 def pytest_terminal_summary(terminalreporter):
+    """Say loudly, at the very end, which system programs were missing and what was skipped."""
     if not CHROMIUM:
         terminalreporter.write_sep("!", "CHROMIUM NOT FOUND: BROWSER TESTS WERE SKIPPED", red=True)
+    if not shutil.which("pdftoppm"):
+        terminalreporter.write_sep(
+            "!", "PDFTOPPM NOT FOUND: THE PDF WAS NOT TURNED INTO IMAGES", red=True
+        )
+    try:
+        import weasyprint  # noqa: F401
+    except OSError:
+        terminalreporter.write_sep(
+            "!", "PANGO NOT FOUND: THE PDF REPORT TEST WAS SKIPPED", red=True
+        )
 
 
 @pytest.fixture(autouse=True)
