@@ -95,7 +95,7 @@ def measure_set(name: str, duration: float, static_root: Path, only: set | None)
             )
     base = results.get("baseline", {}).get("c1", {}).get("median_ms")
     for entry in results.values():
-        if "c1" in entry and base:
+        if "c1" in entry and entry["c1"]["requests"] and base:
             entry["x_baseline"] = round(entry["c1"]["median_ms"] / base, 2)
             entry["x_sql"] = round(entry["c1"]["median_ms"] / sql["median_ms"], 2)
     return {"data": info, "overview_sql": sql, "pages": results}
@@ -113,7 +113,6 @@ def main() -> None:
     from django.core.management import call_command
 
     from bench import browser, import_timing, measure
-    from bench.results import write_markdown
 
     started = time.time()
     run = {
@@ -140,6 +139,7 @@ def main() -> None:
         run["sets"] = {}
         for name in sets:
             run["sets"][name] = measure_set(name, duration, static_root, only)
+            _save(run, started)  # a later failure keeps what was measured
             if not args.no_browser and name in (sets[0], sets[-1]):
                 with measure.gunicorn(static_root, BENCH_DIR / "gunicorn.log"):
                     cookie = measure.login()
@@ -151,12 +151,19 @@ def main() -> None:
             log("» imports")
             sizes = [2000] if args.quick else [10_000, 100_000]
             run["imports"] = import_timing.run(sizes, Path(tmp), ROOT, dict(os.environ), log=log)
+    _save(run, started)
+    log(f"» done in {run['total_minutes']} min: {RESULTS_MD.relative_to(ROOT)}")
+
+
+def _save(run: dict, started: float) -> None:
+    """Store ``run`` under its label in results.json and rewrite results.md."""
+    from bench.results import write_markdown
+
     run["total_minutes"] = round((time.time() - started) / 60, 1)
     stored = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {"runs": {}}
-    stored["runs"][args.label] = run
+    stored["runs"][run["label"]] = run
     RESULTS_JSON.write_text(json.dumps(stored, indent=1, ensure_ascii=False) + "\n")
     write_markdown(stored, RESULTS_MD)
-    log(f"» done in {run['total_minutes']} min: {RESULTS_MD.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ measures, extends it to S3 and measures again:
 - **S3**: S2 plus 62 other provinces' worth of agencies (``P01-…`` to ``P62-…``: 20 departments,
   11 districts and 156 communes each, no province row) with figures for all ten years. The
   dashboards count every agency in the database as "the province", so An Giang's pages then
-  aggregate about 11,800 agencies and 4 million measurements.
+  aggregate about 11,800 agencies and 2.5 million measurements (COPY in about a minute).
 
 Every figure is marked ``is_demo`` (so the pages say SỐ LIỆU MINH HỌA) and bypasses the
 history table, as a bulk load would.
@@ -239,7 +239,11 @@ def build(name: str, log=print) -> dict:
                 "indicators_evidence"
             )
         # Whatever set was there before, keep only what ``name`` has.
-        Plan.objects.filter(number__startswith="BENCH-").exclude(year__in=spec.years).delete()
+        stale = Plan.objects.filter(number__startswith="BENCH-").exclude(year__in=spec.years)
+        # targets and focus areas protect their plan: remove them first (going from S3 to S1)
+        Target.objects.filter(plan__in=stale).delete()
+        FocusArea.objects.filter(plan__in=stale).delete()
+        stale.delete()
         Period.objects.exclude(year__in=spec.years).delete()
         others = Agency.objects.filter(code__regex=r"^P[0-9]{2}-")
         if not spec.other_provinces:

@@ -150,7 +150,10 @@ def collectstatic(static_root: Path) -> None:
 
 @contextmanager
 def gunicorn(static_root: Path, log_path: Path):
-    """gunicorn in production mode on 127.0.0.1:PORT; stopped (by its own pid) on exit."""
+    """gunicorn in production mode on 127.0.0.1:PORT; stopped (by its own pid) on exit.
+    Static files are collected again first: the code (and its templates' static files) may
+    have changed since the run started."""
+    collectstatic(static_root)
     log = log_path.open("ab")
     proc = subprocess.Popen(
         [

@@ -30,6 +30,13 @@ def _machine(run: dict) -> str:
     )
 
 
+def _c1(e: dict) -> str:
+    """The c1 median, or the single fetch's time when no request finished under wrk."""
+    if e["c1"]["requests"]:
+        return str(e["c1"]["median_ms"])
+    return f"none finished (one fetch {e['first_s'] * 1000:.0f})"
+
+
 def _pages(data: dict) -> list[tuple[str, dict]]:
     pages = data["pages"]
     return [(p, pages[p]) for p in PAGE_ORDER if p in pages]
@@ -53,12 +60,22 @@ def page_table(name: str, data: dict) -> list[str]:
         if e.get("missing"):
             lines.append(f"| {page} | – | missing ({e['path']}) | | | | | | | | |")
             continue
-        c1, c8 = e["c1"], e["c8"]
         status = "" if e["status"] == 200 else f" (HTTP {e['status']})"
+        cells = []
+        for conns in ("c1", "c8"):
+            c = e[conns]
+            if c["requests"]:
+                cells += [str(c["median_ms"]), str(c["p95_ms"]), str(c["rps"])]
+            else:  # no request finished within the wrk run
+                cells += [f"none finished (one fetch {e['first_s'] * 1000:.0f})", "", ""]
+        ratios = [str(e.get("x_baseline", "")), str(e.get("x_sql", ""))]
+        if not e["c1"]["requests"]:
+            ratios = ["", ""]
+        errors = e["c1"]["errors"] + e["c8"]["errors"]
         lines.append(
-            f"| {page}{status} | {e['queries']} | {c1['median_ms']} | {c1['p95_ms']} | "
-            f"{c1['rps']} | {c8['median_ms']} | {c8['p95_ms']} | {c8['rps']} | "
-            f"{c1['errors'] + c8['errors']} | {e.get('x_baseline', '')} | {e.get('x_sql', '')} |"
+            f"| {page}{status} | {e['queries']} | "
+            + " | ".join([*cells, str(errors), *ratios])
+            + " |"
         )
     browser = data.get("browser")
     if browser and "bytes" in browser:
@@ -118,8 +135,7 @@ def compare_table(before: dict, after: dict, label: str) -> list[str]:
             if "c1" not in e or "c1" not in o:
                 continue
             lines.append(
-                f"| {name} | {page} | {o['c1']['median_ms']} | {e['c1']['median_ms']} | "
-                f"{o['queries']} | {e['queries']} |"
+                f"| {name} | {page} | {_c1(o)} | {_c1(e)} | {o['queries']} | {e['queries']} |"
             )
         o, n = old.get("browser", {}), data.get("browser", {})
         if "bytes" in o and "bytes" in n:
@@ -154,7 +170,8 @@ def latest_summary(run: dict) -> list[str]:
             elif e.get("missing"):
                 cells.append("missing")
             else:
-                cells.append(f"{e['c1']['median_ms']} ({e.get('x_baseline', '')}×)")
+                ratio = e.get("x_baseline", "–") if e["c1"]["requests"] else "–"
+                cells.append(f"{_c1(e)} ({ratio}×)")
         if any(cells):
             lines.append(f"| {page} | " + " | ".join(cells) + " |")
     return lines
@@ -190,6 +207,11 @@ def write_markdown(stored: dict, path: Path) -> None:
             "",
         ]
         out += compare_table(run, latest, label)
+        if not run["quick"] and run.get("sets"):
+            # a full run keeps its own tables: the latest run may cover fewer pages or sets
+            for name, data in run["sets"].items():
+                out += page_table(f"“{label}” {name}", data)
+            out += [f"Queries per page in “{label}”:", ""] + query_table(run)
         if run.get("imports"):
             out += [f"Imports in “{label}”:", ""] + import_table(run)
     path.write_text("\n".join(out) + "\n", encoding="utf-8")

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
+from functools import cached_property
 
 from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.utils.translation import gettext, ngettext
@@ -175,14 +176,16 @@ class Result:
     def is_rank(self) -> bool:
         return self.target.is_rank
 
-    @property
+    # ``value`` and ``status`` are computed once per result (a heatmap asks each cell several
+    # times); they depend only on the frozen fields, never on the language.
+    @cached_property
     def value(self) -> Fraction | None:
         """The exact value compared with the threshold: a percentage, or a rank."""
         if self.is_rank:
             return None if self.rank is None else Fraction(self.rank)
         return rate_of(self.numerator or 0, self.denominator or 0)
 
-    @property
+    @cached_property
     def status(self) -> Status:
         return status_for(self.value, self.target)
 
@@ -264,13 +267,16 @@ def _period_filter(
 
 
 def _aggregate(rows: QuerySet, group: list[str], reported: Q) -> list[dict]:
+    """``reported`` selects one period per indicator (its quarter, or the year for an index),
+    and an agency has at most one figure per indicator and period (unique constraint), so a
+    plain COUNT counts agencies: no COUNT(DISTINCT), which sorts every figure of the year."""
     return list(
         rows.values("indicator_id", *group).annotate(
             num=Sum("numerator"),
             den=Sum("denominator"),
             best_rank=Min("rank"),
             best_score=Max("score"),
-            reported=Count("agency_id", filter=reported, distinct=True),
+            reported=Count("agency_id", filter=reported),
         )
     )
 
@@ -410,6 +416,36 @@ def results_for(
     return results
 
 
+def results_by_level(
+    plan: Plan,
+    period: Period,
+    levels: list[str],
+    *,
+    cumulative: bool = True,
+    targets: list[Target] | None = None,
+) -> dict[str, list[Result]]:
+    """``results_for(plan, period, Scope.of_level(level))`` for each of ``levels`` at once,
+    and for ``""`` in ``levels`` ``results_for(plan, period, Scope.province())``: the
+    province's figures are summed per level anyway, so one pass serves every level. Four
+    queries (five without ``targets``), whatever the number of levels."""
+    targets = plan_targets(plan) if targets is None else targets
+    rows = _figure_rows(period, Q(), cumulative=cumulative, by_agency=False)
+    expected = _expected(Agency.objects.active(), by_agency=False)
+    out = {}
+    for level in levels:
+        out[level] = []
+        for target in targets:
+            wanted = [lv for lv in target.levels if lv == level or not level]
+            mine = [
+                r
+                for r in rows
+                if r["indicator_id"] == target.indicator_id and r["agency__level"] in wanted
+            ]
+            n_expected = sum(n for lv, n in expected.items() if lv in wanted)
+            out[level].append(_combine(target, period, mine, n_expected, cumulative))
+    return out
+
+
 def results_by_agency(
     plan: Plan,
     period: Period,
@@ -455,6 +491,20 @@ def quarterly_trend(
     year-to-date sums and "latest counted quarter" are then taken in Python over four quarters.
     """
     targets = plan_targets(plan) if targets is None else targets
+    return _trend_from(_trend_figures(year, scope), targets, cumulative)
+
+
+def quarterly_trends(
+    plan: Plan, year: int, scope: Scope, *, targets: list[Target] | None = None
+) -> tuple[dict[int, list[Result]], dict[int, list[Result]]]:
+    """``quarterly_trend`` year-to-date and quarter by quarter, from the same four queries."""
+    targets = plan_targets(plan) if targets is None else targets
+    figures = _trend_figures(year, scope)
+    return _trend_from(figures, targets, True), _trend_from(figures, targets, False)
+
+
+def _trend_figures(year: int, scope: Scope) -> tuple:
+    """The four queries of ``quarterly_trend``: quarters, flows, stocks, expected agencies."""
     quarters = list(Period.objects.filter(year=year, quarter__isnull=False).order_by("quarter"))
     counted = Measurement.objects.filter(
         scope.agency_filter("agency__"), status__in=Measurement.COUNTED, period__in=quarters
@@ -465,7 +515,8 @@ def quarterly_trend(
         .annotate(
             num=Sum("numerator"),
             den=Sum("denominator"),
-            reported=Count("agency_id", filter=Q(agency__active=True), distinct=True),
+            # one figure per agency, indicator and quarter (unique): no DISTINCT needed
+            reported=Count("agency_id", filter=Q(agency__active=True)),
         )
     )
     stocks = list(
@@ -481,6 +532,11 @@ def quarterly_trend(
     )
     expected = _expected(Agency.objects.active().filter(scope.agency_filter()), by_agency=False)
 
+    return quarters, flows, stocks, expected
+
+
+def _trend_from(figures: tuple, targets: list[Target], cumulative: bool) -> dict[int, list[Result]]:
+    quarters, flows, stocks, expected = figures
     trend: dict[int, list[Result]] = {t.pk: [] for t in targets}
     for period in quarters:
         q = period.quarter

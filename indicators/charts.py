@@ -121,9 +121,10 @@ def completeness_text(result: Result) -> str:
     return f"{result.reported}/{result.expected}"
 
 
-def hover_text(label: str, result: Result) -> str:
+def hover_text(label: str, result: Result, goal: str | None = None) -> str:
+    """``goal``: the target's ``goal_text``, when the caller already has it."""
     parts = [f"<b>{label}</b>", f"{result.actual_text} · {result.status.label}"]
-    parts.append(goal_text(result.target))
+    parts.append(goal_text(result.target) if goal is None else goal)
     if result.counts_text:
         parts.append(result.counts_text)
     return "<br>".join(parts)
@@ -414,6 +415,10 @@ def heatmap_chart(
     table = Table(
         [gettext("Đơn vị"), gettext("Số chỉ tiêu chưa đạt")] + [target_label(t) for t in targets]
     )
+    # per target, computed once for all rows
+    labels = {t.pk: target_label(t) for t in targets}
+    goals = {t.pk: goal_text(t) for t in targets}
+    status_labels = {s: s.label for s in Status}
     for (name, href), agency_id in zip(agencies, agency_ids, strict=True):
         row_z, row_text, row_hover = [], [], []
         cells = [Cell(name, href=href, header=True)]
@@ -426,13 +431,15 @@ def heatmap_chart(
                 row_hover.append("")
                 cells.append(Cell(gettext("Không áp dụng")))
                 continue
-            missed += result.status == Status.MISSED
-            row_z.append(status_z[result.status])
-            row_text.append(f"{STATUS_SYMBOLS[result.status]} {result.actual_text}")
-            row_hover.append(hover_text(f"{name} – {target_label(target)}", result))
-            cells.append(
-                Cell(f"{result.actual_text} · {result.status.label}", status=result.status.value)
+            status = result.status
+            actual = result.actual_text
+            missed += status == Status.MISSED
+            row_z.append(status_z[status])
+            row_text.append(f"{STATUS_SYMBOLS[status]} {actual}")
+            row_hover.append(
+                hover_text(f"{name} – {labels[target.pk]}", result, goal=goals[target.pk])
             )
+            cells.append(Cell(f"{actual} · {status_labels[status]}", status=status.value))
         cells.insert(1, Cell(str(missed), num=True))
         z.append(row_z)
         text.append(row_text)

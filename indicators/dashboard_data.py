@@ -20,7 +20,9 @@ from indicators.attainment import (
     Status,
     plan_targets,
     quarterly_trend,
+    quarterly_trends,
     results_by_agency,
+    results_by_level,
     results_for,
     summary_counts,
 )
@@ -162,26 +164,31 @@ def ranking_level(target: Target, level: str, district: Agency | None) -> str:
 def target_page(plan, target, period, *, level, district, cumulative, query):
     scope = scope_for(level, district)
     one = [target]
-    current = results_for(plan, period, scope, cumulative=cumulative, targets=one)[0]
+    levels = [lv for lv in AGENCY_LEVELS if lv in target.levels]
+    by_level = None
+    if scope.kind == "province":
+        # the whole province and each level from the same four queries
+        by_level = results_by_level(plan, period, ["", *levels], cumulative=cumulative, targets=one)
+        current = by_level[""][0]
+    else:
+        current = results_for(plan, period, scope, cumulative=cumulative, targets=one)[0]
     demo = shows_demo(period.year, scope)
     context = {"result": current, "demo": demo, "charts": [], "outlook": None}
     if target.is_rank:
         history = index_history(target)
         context["charts"].append(charts.rank_history_chart(target, history, demo=demo))
         return context
-    cum = quarterly_trend(plan, period.year, scope, cumulative=True, targets=one)[target.pk]
-    per_q = quarterly_trend(plan, period.year, scope, cumulative=False, targets=one)[target.pk]
+    cum, per_q = quarterly_trends(plan, period.year, scope, targets=one)
+    cum, per_q = cum[target.pk], per_q[target.pk]
     context["charts"].append(charts.trend_chart(target, cum, per_q, demo=demo))
     at_period = next((r for r in cum if r.period.quarter == period.quarter), None)
     if at_period is not None:
         context["outlook"] = projections.outlook(at_period, per_q)
         context["method"] = projections.METHOD_TEXT
 
-    levels = [lv for lv in AGENCY_LEVELS if lv in target.levels]
-    level_rows = []
-    for lv in levels:
-        result = results_for(plan, period, Scope.of_level(lv), cumulative=cumulative, targets=one)
-        level_rows.append((str(Level(lv).label), "", result[0]))
+    if by_level is None:
+        by_level = results_by_level(plan, period, levels, cumulative=cumulative, targets=one)
+    level_rows = [(str(Level(lv).label), "", by_level[lv][0]) for lv in levels]
     context["charts"].append(
         charts.attainment_chart(
             "theo-cap",

@@ -6,7 +6,14 @@ import io
 import pytest
 from django.core.management import call_command
 
-from indicators.attainment import Scope, plan_targets, quarterly_trend, results_for
+from indicators.attainment import (
+    Scope,
+    plan_targets,
+    quarterly_trend,
+    quarterly_trends,
+    results_by_level,
+    results_for,
+)
 from indicators.models import Agency, Measurement, Period
 
 
@@ -54,3 +61,32 @@ def test_trend_takes_four_queries(plan, demo_year, django_assert_num_queries):
     targets = plan_targets(plan)
     with django_assert_num_queries(4):
         quarterly_trend(plan, 2021, Scope.province(), targets=targets)
+
+
+def test_both_trends_from_one_fetch(plan, demo_year, django_assert_num_queries):
+    targets = plan_targets(plan)
+    scope = Scope.province()
+    with django_assert_num_queries(4):
+        cum, per_quarter = quarterly_trends(plan, 2021, scope, targets=targets)
+    for cumulative, got in ((True, cum), (False, per_quarter)):
+        alone = quarterly_trend(plan, 2021, scope, cumulative=cumulative, targets=targets)
+        assert {pk: [_fingerprint(r) for r in rs] for pk, rs in got.items()} == {
+            pk: [_fingerprint(r) for r in rs] for pk, rs in alone.items()
+        }
+
+
+@pytest.mark.parametrize("cumulative", [True, False])
+@pytest.mark.parametrize("code", ["2021-Q2", "2021-Q4", "2021"])
+def test_results_by_level_agrees_with_results_for(
+    plan, demo_year, cumulative, code, django_assert_num_queries
+):
+    period = Period.objects.get(code=code)
+    targets = plan_targets(plan)
+    with django_assert_num_queries(4):
+        got = results_by_level(
+            plan, period, ["", "tinh", "huyen", "xa"], cumulative=cumulative, targets=targets
+        )
+    for level in ("", "tinh", "huyen", "xa"):
+        scope = Scope.of_level(level) if level else Scope.province()
+        expected = results_for(plan, period, scope, cumulative=cumulative, targets=targets)
+        assert [_fingerprint(r) for r in got[level]] == [_fingerprint(r) for r in expected]
