@@ -57,9 +57,7 @@ class FilterChoices:
         plans = {p.year: p for p in Plan.objects.all()}
         # One EXISTS per period (answered from the (period, status) index), not a DISTINCT
         # over every figure of every year, which grows with the data.
-        counted = Measurement.objects.filter(
-            period=OuterRef("pk"), status__in=Measurement.COUNTED
-        )
+        counted = Measurement.objects.filter(period=OuterRef("pk"), status__in=Measurement.COUNTED)
         periods = list(
             Period.objects.filter(year__in=list(plans)).annotate(has_data=Exists(counted))
         )
