@@ -107,6 +107,9 @@ def entry_form(request: HtmxHttpRequest, period_code: str, agency_code: str) -> 
     rows = build_rows(agency, period)
     notice = ""
     if request.method == "POST":
+        if not (may_enter or access.can_approve(request.user)):
+            # Viewers may not post anything, whatever the action (403 before reading it).
+            raise PermissionDenied(_("Bạn chỉ có quyền xem số liệu."))
         action = request.POST.get("action")
         if action == "approve_all":
             access.require_approve(request.user)

@@ -19,3 +19,7 @@ document.addEventListener("htmx:beforeRequest", function () {
   var box = document.getElementById("request-error");
   if (box) box.hidden = true;
 });
+// Buttons marked data-print open the browser's print dialog (no inline onclick: the CSP forbids it).
+document.addEventListener("click", function (event) {
+  if (event.target.closest("[data-print]")) window.print();
+});
