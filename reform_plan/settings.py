@@ -237,13 +237,15 @@ AXES_RESET_ON_SUCCESS = True
 # lockout then acts per username (README, "Bảo mật").
 
 # Content-Security-Policy (django-csp 4): no inline script anywhere, nothing from other sites.
-# Styles allow 'unsafe-inline' because plotly.js writes <style> rules at run time (see README);
-# scripts never do.
+# plotly.js adds <style> elements at run time (modebar, hover labels), so <style> elements may be
+# inline (style-src-elem); style="" attributes may not (style-src-attr falls back to style-src),
+# and scripts never are (README, "Bảo mật").
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
-        "style-src": ["'self'", "'unsafe-inline'"],
+        "style-src": ["'self'"],
+        "style-src-elem": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],

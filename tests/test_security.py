@@ -173,6 +173,8 @@ def test_security_headers_on_every_page(client, leader):
         csp = _csp(response)
         assert csp["default-src"] == ["'self'"]
         assert csp["script-src"] == ["'self'"]  # no 'unsafe-inline', no 'unsafe-eval'
+        assert csp["style-src"] == ["'self'"]  # no style="" attributes either
+        assert csp["style-src-elem"] == ["'self'", "'unsafe-inline'"]  # plotly.js's <style>
         assert csp["img-src"] == ["'self'", "data:"]
         assert csp["frame-ancestors"] == ["'none'"]
         assert csp["form-action"] == ["'self'"]
