@@ -37,6 +37,9 @@
       el.innerHTML = "";
       delete el.dataset.drawn;
     });
+    // plotly.js's hidden text-measuring node sits in <body> with a style attribute, which the
+    // CSP would refuse when htmx puts the saved copy back; plotly.js makes it again on demand.
+    document.querySelectorAll("#js-plotly-tester").forEach(function (el) { el.remove(); });
   }
 
   document.addEventListener("htmx:beforeHistorySave", purge);
