@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -130,7 +130,39 @@ def measurement_save(
     changed by somebody else since ``version`` was read. Saving a draft with unchanged figures
     keeps the status (a submitted figure is not withdrawn by pressing "Lưu nháp").
     """
+    # The row is locked (SELECT ... FOR UPDATE) until the transaction ends, so the version check
+    # and the write cannot interleave with another writer's. A figure that does not exist yet
+    # cannot be locked: two people creating it at once both insert, the database's unique
+    # constraint refuses the second insert (after the first commits), and the second writer is
+    # then checked against the row the first one created, like any stale version.
     existing = _locked_row(indicator, agency, period)
+    if existing is None:
+        try:
+            with transaction.atomic():  # a savepoint: a refused insert leaves the rest intact
+                return _save_locked(
+                    None, indicator, agency, period, figures, version, submit=submit, user=user
+                )
+        except IntegrityError:
+            existing = _locked_row(indicator, agency, period)
+            if existing is None:  # not the race: a real integrity problem
+                raise
+    return _save_locked(
+        existing, indicator, agency, period, figures, version, submit=submit, user=user
+    )
+
+
+def _save_locked(
+    existing: Measurement | None,
+    indicator: Indicator,
+    agency: Agency,
+    period: Period,
+    figures: Figures,
+    version: int | None,
+    *,
+    submit: bool,
+    user,
+) -> tuple[Measurement, bool]:
+    """The checks and the write of ``measurement_save`` on a row already locked (or absent)."""
     reason = locked_reason(period, existing)
     if reason:
         raise Locked(reason)
@@ -143,7 +175,13 @@ def measurement_save(
     else:
         status = Status.DRAFT
     return upsert_measurement(
-        indicator=indicator, agency=agency, period=period, figures=figures, status=status, user=user
+        indicator=indicator,
+        agency=agency,
+        period=period,
+        figures=figures,
+        status=status,
+        user=user,
+        create_only=existing is None,
     )
 
 

@@ -104,8 +104,7 @@ def test_is_database_outage_follows_the_cause_chain():
     assert not outage.is_database_outage(None)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_unreachable_server_answers_503_then_recovers(staff):
+def test_unreachable_server_answers_503_then_recovers(transactional_db, staff):
     """A real connection attempt to a server that is not there, then the server is back."""
     client = Client(raise_request_exception=False)
     client.force_login(staff)
