@@ -133,56 +133,43 @@ def measurement_save(
     # The row is locked (SELECT ... FOR UPDATE) until the transaction ends, so the version check
     # and the write cannot interleave with another writer's. A figure that does not exist yet
     # cannot be locked: two people creating it at once both insert, the database's unique
-    # constraint refuses the second insert (after the first commits), and the second writer is
-    # then checked against the row the first one created, like any stale version.
+    # constraint refuses the second insert (once the first commits), and the second writer is
+    # then checked again against the row the first one created, like any stale version. The
+    # refused insert is rolled back to upsert_measurement's own savepoint (it is atomic), so
+    # the rest of the transaction stays usable.
     existing = _locked_row(indicator, agency, period)
-    if existing is None:
+    while True:
+        reason = locked_reason(period, existing)
+        if reason:
+            raise Locked(reason)
+        if (
+            existing is not None
+            and version != existing.version
+            and not same_figures(existing, figures)
+        ):
+            raise Conflict(existing)
+        if submit:
+            status = Status.SUBMITTED
+        elif existing is not None and same_figures(existing, figures):
+            return existing, False
+        else:
+            status = Status.DRAFT
         try:
-            with transaction.atomic():  # a savepoint: a refused insert leaves the rest intact
-                return _save_locked(
-                    None, indicator, agency, period, figures, version, submit=submit, user=user
-                )
+            return upsert_measurement(
+                indicator=indicator,
+                agency=agency,
+                period=period,
+                figures=figures,
+                status=status,
+                user=user,
+                create_only=existing is None,
+            )
         except IntegrityError:
+            if existing is not None:
+                raise
             existing = _locked_row(indicator, agency, period)
             if existing is None:  # not the race: a real integrity problem
                 raise
-    return _save_locked(
-        existing, indicator, agency, period, figures, version, submit=submit, user=user
-    )
-
-
-def _save_locked(
-    existing: Measurement | None,
-    indicator: Indicator,
-    agency: Agency,
-    period: Period,
-    figures: Figures,
-    version: int | None,
-    *,
-    submit: bool,
-    user,
-) -> tuple[Measurement, bool]:
-    """The checks and the write of ``measurement_save`` on a row already locked (or absent)."""
-    reason = locked_reason(period, existing)
-    if reason:
-        raise Locked(reason)
-    if existing is not None and version != existing.version and not same_figures(existing, figures):
-        raise Conflict(existing)
-    if submit:
-        status = Status.SUBMITTED
-    elif existing is not None and same_figures(existing, figures):
-        return existing, False
-    else:
-        status = Status.DRAFT
-    return upsert_measurement(
-        indicator=indicator,
-        agency=agency,
-        period=period,
-        figures=figures,
-        status=status,
-        user=user,
-        create_only=existing is None,
-    )
 
 
 def entries_save(
