@@ -196,7 +196,7 @@ def gunicorn(static_root: Path, log_path: Path):
         log.close()
 
 
-def login() -> str:
+def login(username: str = USER, password: str = PASSWORD) -> str:
     """Log in through the real form (GET for the CSRF token, POST) and return the Cookie
     header value that carries the session."""
     jar = CookieJar()
@@ -204,7 +204,7 @@ def login() -> str:
     page = opener.open(f"{BASE_URL}/dang-nhap/", timeout=30).read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
     body = urllib.parse.urlencode(
-        {"csrfmiddlewaretoken": token, "username": USER, "password": PASSWORD}
+        {"csrfmiddlewaretoken": token, "username": username, "password": password}
     ).encode()
     # Cookies are Secure in production; the jar would not send them back over http, so pass
     # them by hand.

@@ -206,15 +206,22 @@ def upsert_measurement(
     status: str,
     user=None,
     is_demo: bool = False,
+    create_only: bool = False,
 ) -> tuple[Measurement, bool]:
     """Create or update one figure; return it and whether anything changed.
 
     An identical figure with the same status is left untouched (no new version, no history),
     so importing the same file twice changes nothing. A real figure entered over a demo one
     replaces it (and is no longer marked as demo), even when the numbers happen to agree.
+
+    ``create_only``: the caller checked that the figure did not exist; insert it without
+    looking again, so that a figure created meanwhile by somebody else makes the insert fail
+    (IntegrityError on the unique constraint) instead of being overwritten unseen.
     """
     existing = (
-        Measurement.objects.select_for_update()
+        None
+        if create_only
+        else Measurement.objects.select_for_update()
         .filter(indicator=indicator, agency=agency, period=period)
         .first()
     )
@@ -236,5 +243,5 @@ def upsert_measurement(
     measurement.is_demo = is_demo
     if existing is not None:
         measurement.version += 1
-    measurement.save()
+    measurement.save(force_insert=existing is None)
     return measurement, True

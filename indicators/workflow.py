@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -130,21 +130,46 @@ def measurement_save(
     changed by somebody else since ``version`` was read. Saving a draft with unchanged figures
     keeps the status (a submitted figure is not withdrawn by pressing "Lưu nháp").
     """
+    # The row is locked (SELECT ... FOR UPDATE) until the transaction ends, so the version check
+    # and the write cannot interleave with another writer's. A figure that does not exist yet
+    # cannot be locked: two people creating it at once both insert, the database's unique
+    # constraint refuses the second insert (once the first commits), and the second writer is
+    # then checked again against the row the first one created, like any stale version. The
+    # refused insert is rolled back to upsert_measurement's own savepoint (it is atomic), so
+    # the rest of the transaction stays usable.
     existing = _locked_row(indicator, agency, period)
-    reason = locked_reason(period, existing)
-    if reason:
-        raise Locked(reason)
-    if existing is not None and version != existing.version and not same_figures(existing, figures):
-        raise Conflict(existing)
-    if submit:
-        status = Status.SUBMITTED
-    elif existing is not None and same_figures(existing, figures):
-        return existing, False
-    else:
-        status = Status.DRAFT
-    return upsert_measurement(
-        indicator=indicator, agency=agency, period=period, figures=figures, status=status, user=user
-    )
+    while True:
+        reason = locked_reason(period, existing)
+        if reason:
+            raise Locked(reason)
+        if (
+            existing is not None
+            and version != existing.version
+            and not same_figures(existing, figures)
+        ):
+            raise Conflict(existing)
+        if submit:
+            status = Status.SUBMITTED
+        elif existing is not None and same_figures(existing, figures):
+            return existing, False
+        else:
+            status = Status.DRAFT
+        try:
+            return upsert_measurement(
+                indicator=indicator,
+                agency=agency,
+                period=period,
+                figures=figures,
+                status=status,
+                user=user,
+                create_only=existing is None,
+            )
+        except IntegrityError:
+            if existing is not None:
+                raise
+            existing = _locked_row(indicator, agency, period)
+            if existing is None:  # not the race: a real integrity problem
+                raise
 
 
 def entries_save(

@@ -148,10 +148,15 @@ if DATABASE_URL is None:
 
     PGDATA = Path(env_str("PGDATA_DIR", str(BASE_DIR / "var" / "pgdata")))
     DATABASE_URL = database_url(PGDATA)
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Persistent connections (seconds; 0 = one per request) with a health check at the start of each
+# request, so a connection broken by a database restart is replaced without restarting the app.
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 60), conn_health_checks=True
+    )
+}
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL (postgres://...).")
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication: every page needs a login (LoginRequiredMiddleware) ----------------------

@@ -22,3 +22,6 @@ urlpatterns = [
     path("quan-tri/", admin.site.urls),
     path("", include("indicators.urls")),
 ]
+
+# A lost database connection answers 503 "Hệ thống tạm gián đoạn" (reform_plan/outage.py).
+handler500 = "reform_plan.outage.server_error"
