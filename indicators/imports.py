@@ -14,14 +14,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
 from indicators.formatting import format_number
-from indicators.measurements import Figures, check_figures, same_figures
+from indicators.measurements import Figures, TargetLevels, check_figures, same_figures
 from indicators.models import Agency, Measurement, Period
 from targets.models import Indicator, Target
 
@@ -162,7 +162,7 @@ def plan_import(rows: Iterable[tuple[int, dict]]) -> ImportPlan:
     agencies = {a.code: a for a in Agency.objects.all()}
     periods = {p.code: p for p in Period.objects.all()}
     indicators = {i.code: i for i in Indicator.objects.all()}
-    targets = list(Target.objects.select_related("plan"))
+    targets = TargetLevels(Target.objects.select_related("plan"))
     rows = list(rows)
     existing = _existing_figures(rows, agencies, periods, indicators)
     result = ImportPlan()
@@ -217,49 +217,110 @@ def plan_import(rows: Iterable[tuple[int, dict]]) -> ImportPlan:
     return result
 
 
+MEASUREMENT_TABLE = Measurement._meta.db_table
+HISTORY_TABLE = Measurement.history.model._meta.db_table
+# Columns written for a new figure, and for its first history row (the same plus who and when).
+NEW_COLUMNS = (
+    "id",
+    "indicator_id",
+    "agency_id",
+    "period_id",
+    "numerator",
+    "denominator",
+    "rank",
+    "score",
+    "note",
+    "status",
+    "review_reason",
+    "entered_by_id",
+    "entered_at",
+    "version",
+    "is_demo",
+)
+HISTORY_COLUMNS = (
+    *NEW_COLUMNS,
+    "history_date",
+    "history_change_reason",
+    "history_type",
+    "history_user_id",
+)
+
+
+def _insert_new_figures(changes: list[Change], *, status: str, user) -> None:
+    """Insert new figures and their first history rows ("+", as django-simple-history writes
+    them) with PostgreSQL COPY.
+
+    Issue #7: building a model instance and an INSERT parameter list for each figure and again
+    for each history row took about half of a 100,000-row import; COPY of plain tuples takes a
+    fraction of it. The ids are reserved from the table's sequence first, so that each history
+    row names its figure. Runs inside ``apply_import``'s transaction: all or nothing."""
+    now = timezone.now()
+    user_id = user.pk if user is not None else None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [MEASUREMENT_TABLE, len(changes)],
+        )
+        ids = [pk for (pk,) in cursor.fetchall()]
+        rows = [
+            (
+                pk,
+                c.indicator.pk,
+                c.agency.pk,
+                c.period.pk,
+                c.new.numerator,
+                c.new.denominator,
+                c.new.rank,
+                c.new.score,
+                c.new.note,
+                status,
+                "",
+                user_id,
+                now,
+                1,
+                False,
+            )
+            for pk, c in zip(ids, changes, strict=True)
+        ]
+        with cursor.copy(f"COPY {MEASUREMENT_TABLE} ({', '.join(NEW_COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        with cursor.copy(f"COPY {HISTORY_TABLE} ({', '.join(HISTORY_COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row((*row, now, "", "+", user_id))
+
+
 @transaction.atomic
 def apply_import(plan: ImportPlan, *, status: str, user=None) -> int:
     """Write every change of a checked plan in one transaction; return how many were written.
 
     A figure already present keeps its status unless the file changes its value; changed
     figures take ``status`` and a new version. Imported figures are real: one that replaces a
-    demo figure is no longer marked as demo.
+    demo figure is no longer marked as demo. New figures are inserted with COPY
+    (``_insert_new_figures``), changed ones with Django's bulk update; both with history.
     """
     if not plan.ok:
         raise ValueError("refusing to import a file with errors")
-    creates, updates = [], []
+    creates = [change for change in plan.changes if change.old is None]
+    updates = []
     for change in plan.changes:
-        f = change.new
         if change.old is None:
-            creates.append(
-                Measurement(
-                    indicator=change.indicator,
-                    agency=change.agency,
-                    period=change.period,
-                    numerator=f.numerator,
-                    denominator=f.denominator,
-                    rank=f.rank,
-                    score=f.score,
-                    note=f.note,
-                    status=status,
-                    entered_by=user,
-                )
-            )
-        else:
-            m = change.old
-            m.numerator, m.denominator, m.rank, m.score, m.note = (
-                f.numerator,
-                f.denominator,
-                f.rank,
-                f.score,
-                f.note,
-            )
-            m.status, m.entered_by, m.version = status, user, m.version + 1
-            m.is_demo = False  # a real figure replaces a demo one; seed_demo --reset keeps it
-            m.entered_at = timezone.now()
-            updates.append(m)
+            continue
+        f = change.new
+        m = change.old
+        m.numerator, m.denominator, m.rank, m.score, m.note = (
+            f.numerator,
+            f.denominator,
+            f.rank,
+            f.score,
+            f.note,
+        )
+        m.status, m.entered_by, m.version = status, user, m.version + 1
+        m.is_demo = False  # a real figure replaces a demo one; seed_demo --reset keeps it
+        m.entered_at = timezone.now()
+        updates.append(m)
     if creates:
-        bulk_create_with_history(creates, Measurement, batch_size=2000, default_user=user)
+        _insert_new_figures(creates, status=status, user=user)
     if updates:
         bulk_update_with_history(
             updates,
