@@ -8,11 +8,8 @@ file's own line numbers (the header is row 1).
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
@@ -20,13 +17,17 @@ from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from simple_history.utils import bulk_update_with_history
 
-from indicators.formatting import format_number
+from indicators.import_files import (  # noqa: F401 (read_table and the rest are used from here)
+    COLUMNS,
+    OPTIONAL_COLUMNS,
+    ImportFileError,
+    read_table,
+)
 from indicators.measurements import Figures, TargetLevels, check_figures, same_figures
 from indicators.models import Agency, Measurement, Period
+from indicators.text_input import has_control_characters
 from targets.models import Indicator, Target
 
-COLUMNS = ["period", "agency_code", "indicator_code", "numerator", "denominator", "value", "note"]
-OPTIONAL_COLUMNS = ["score"]
 FIELD_LABELS = {
     "numerator": pgettext_lazy("import field", "tử số"),
     "denominator": pgettext_lazy("import field", "mẫu số"),
@@ -44,10 +45,6 @@ UNKNOWN_CODE = {
     "agency": pgettext_lazy("import row", "không có đơn vị mã “%(code)s”."),
     "indicator": pgettext_lazy("import row", "không có chỉ số mã “%(code)s”."),
 }
-
-
-class ImportFileError(ValueError):
-    """The file as a whole cannot be read (wrong format, missing columns, too many rows)."""
 
 
 @dataclass(frozen=True)
@@ -80,57 +77,9 @@ class ImportPlan:
         return not self.errors
 
 
-def _cell(value) -> str | int | float | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value.strip()
-    return value
-
-
-def read_table(data: bytes, filename: str, max_rows: int) -> Iterator[tuple[int, dict]]:
-    """Yield (row number, {column: value}) from CSV (UTF-8, with or without BOM) or XLSX."""
-    suffix = Path(filename).suffix.lower()
-    if suffix == ".csv":
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise ImportFileError(gettext("Tệp CSV phải được lưu với bảng mã UTF-8.")) from exc
-        rows: Iterable[list] = csv.reader(io.StringIO(text))
-    elif suffix == ".xlsx":
-        from openpyxl import load_workbook
-
-        try:
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a broken file
-            raise ImportFileError(
-                gettext("Không đọc được tệp Excel (.xlsx): tệp hỏng hoặc sai định dạng.")
-            ) from exc
-        rows = workbook.worksheets[0].iter_rows(values_only=True)
-    else:
-        raise ImportFileError(gettext("Chỉ nhận tệp .csv hoặc .xlsx."))
-
-    iterator = iter(rows)
-    header = [str(c).strip().lower() if c is not None else "" for c in next(iterator, [])]
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        raise ImportFileError(
-            gettext("Thiếu cột: %(missing)s. Cần các cột: %(columns)s.")
-            % {"missing": ", ".join(missing), "columns": ", ".join(COLUMNS)}
-        )
-    for number, values in enumerate(iterator, start=2):
-        values = [_cell(v) for v in values]
-        if all(v in (None, "") for v in values):
-            continue
-        if number - 1 > max_rows:
-            raise ImportFileError(
-                gettext("Tệp có quá nhiều dòng (tối đa %(n)s dòng).")
-                % {"n": format_number(max_rows)}
-            )
-        yield (
-            number,
-            {name: values[i] if i < len(values) else None for i, name in enumerate(header) if name},
-        )
+def _shortened(text: str, limit: int = 40) -> str:
+    """A code quoted in a message, cut short: a cell may hold a whole page of text."""
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _existing_figures(rows, agencies, periods, indicators) -> dict[tuple, Measurement]:
@@ -168,6 +117,16 @@ def plan_import(rows: Iterable[tuple[int, dict]]) -> ImportPlan:
     result = ImportPlan()
     seen: dict[tuple, int] = {}
     for number, row in rows:
+        bad = [name for name, value in row.items() if has_control_characters(value)]
+        if bad:
+            result.errors.append(
+                RowError(
+                    number,
+                    gettext("cột %(columns)s có ký tự điều khiển không hợp lệ (ví dụ ký tự NUL).")
+                    % {"columns": ", ".join(bad)},
+                )
+            )
+            continue
         refs = {
             "period": periods.get(str(row.get("period") or "").strip()),
             "agency": agencies.get(str(row.get("agency_code") or "").strip()),
@@ -181,7 +140,7 @@ def plan_import(rows: Iterable[tuple[int, dict]]) -> ImportPlan:
                     "agency": "agency_code",
                     "indicator": "indicator_code",
                 }[name]
-                code = row.get(column) or ""
+                code = _shortened(str(row.get(column) or ""))
                 result.errors.append(RowError(number, str(UNKNOWN_CODE[name]) % {"code": code}))
             continue
         period, agency, indicator = refs["period"], refs["agency"], refs["indicator"]

@@ -195,8 +195,10 @@ def test_a_single_bad_row_blocks_every_good_one(db, tmp_path):
     [
         ("a.txt", b"period\n", "Chỉ nhận tệp .csv hoặc .xlsx."),
         ("a.csv", b"period,agency_code\n2021-Q1,STP\n", "Thiếu cột: indicator_code, numerator"),
-        ("a.csv", b"", "Thiếu cột: period"),
-        ("a.csv", ",".join(COLUMNS).encode() + b"\n\xd0\xe0 N\xe3ng,STP\n", "UTF-8"),
+        ("a.csv", b"", "Tệp rỗng."),
+        ("a.csv", b"period\n", "Thiếu cột: agency_code"),
+        # neither UTF-8 nor Windows-1258 (0x81 is unassigned in both)
+        ("a.csv", ",".join(COLUMNS).encode() + b"\n\x81\xe0 N\xe3ng,STP\n", "UTF-8"),
         ("a.xlsx", b"not a workbook", "Không đọc được tệp Excel"),
     ],
 )
