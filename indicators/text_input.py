@@ -13,6 +13,7 @@ import re
 import unicodedata
 
 from django import forms
+from django.urls import register_converter
 from django.utils.translation import gettext_lazy as _
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -53,3 +54,20 @@ def _guarded(to_python):
         return to_python(value)
 
     return guarded
+
+
+class CodeConverter:
+    """URL segment holding a code (period, agency): anything but a slash or a control
+    character, so that a NUL typed into an address answers 404 instead of reaching the
+    database."""
+
+    regex = "[^/\\x00-\\x1f\\x7f]+"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(CodeConverter, "code")
