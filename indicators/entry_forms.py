@@ -22,7 +22,7 @@ from indicators.attainment import Status, rate_of, status_for
 from indicators.formatting import format_number, format_percent
 from indicators.measurements import MESSAGES, Figures, check_figures, same_figures
 from indicators.models import Agency, Measurement, Period
-from indicators.text_input import RejectControlCharacters
+from indicators.text_input import MSG_CONTROL, RejectControlCharacters, has_control_characters
 from indicators.workflow import (
     Entry,
     locked_reason,
@@ -496,6 +496,8 @@ class EvidenceForm(RejectControlCharacters, forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         _check_size(upload, settings.EVIDENCE_MAX_BYTES)
+        if has_control_characters(upload.name):
+            raise forms.ValidationError(MSG_CONTROL)
         suffix = PurePath(upload.name).suffix.lower()
         kind = EVIDENCE_TYPES.get(suffix)
         if kind is None:

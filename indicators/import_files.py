@@ -151,7 +151,7 @@ def _csv_rows(source: BinaryIO) -> Iterator[list]:
         yield from csv.reader(_lines(header, text), delimiter=delimiter)
     except csv.Error as exc:
         raise ImportFileError(
-            gettext("Tệp CSV sai định dạng (dấu ngoặc kép không đóng?).")
+            gettext("Tệp CSV sai định dạng (dấu ngoặc kép không đóng hoặc một ô quá dài).")
         ) from exc
     finally:
         with contextlib.suppress(ValueError):  # already closed by its owner

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from simple_history.utils import bulk_update_with_history
 
+from indicators.formatting import format_number
 from indicators.import_files import (  # noqa: F401 (read_table and the rest are used from here)
     COLUMNS,
     OPTIONAL_COLUMNS,
@@ -39,6 +40,9 @@ FIELD_LABELS = {
     "file": pgettext_lazy("import field", "tệp"),
     "note": pgettext_lazy("import field", "giải trình"),
 }
+
+# The entry form's limit (``FigureForm.note``), so that a file cannot store what a form refuses.
+NOTE_MAX_LENGTH = 2000
 
 UNKNOWN_CODE = {
     "period": pgettext_lazy("import row", "không có kỳ báo cáo mã “%(code)s”."),
@@ -149,8 +153,18 @@ def plan_import(rows: Iterable[tuple[int, dict]]) -> ImportPlan:
             "denominator": row.get("denominator"),
             "rank": row.get("value"),
             "score": row.get("score"),
-            "note": row.get("note"),
+            # a spreadsheet cell may hold a number or a date: the note is its text
+            "note": "" if row.get("note") is None else str(row.get("note")),
         }
+        if len(raw["note"]) > NOTE_MAX_LENGTH:
+            result.errors.append(
+                RowError(
+                    number,
+                    gettext("giải trình dài quá %(n)s ký tự.")
+                    % {"n": format_number(NOTE_MAX_LENGTH)},
+                )
+            )
+            continue
         checked = check_figures(indicator, agency, period, raw, targets)
         for name, messages in checked.errors.items():
             for message in messages:

@@ -286,3 +286,14 @@ def test_unclosed_quote_in_csv(db):
     data = (HEADER + '\n2021-Q1,STP,"ho_so_dung_han,1,2,,\n').encode()
     rows = list(read_table(data, "a.csv", 10))  # csv reads to the end: one odd row, no crash
     assert len(rows) == 1
+
+
+def test_xlsx_note_that_is_a_number_and_notes_too_long(db, tmp_path):
+    path = tmp_path / "a.xlsx"
+    path.write_bytes(workbook([[Q2, "STP", "ho_so_dung_han", 95, 100, None, 5, None]]))
+    run(path)
+    assert Measurement.objects.get().note == "5"
+    path.write_bytes(workbook([[Q2, "SNV", "ho_so_dung_han", 95, 100, None, "x" * 2001, None]]))
+    _, err = run_failing(path)
+    assert err.strip() == "Dòng 2: giải trình dài quá 2.000 ký tự."
+    assert Measurement.objects.count() == 1
