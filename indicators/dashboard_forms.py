@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from indicators.models import Agency, Measurement, Period
+from indicators.text_input import RejectControlCharacters
 from targets.models import Level, Plan
 
 MODE_CHOICES = [("luy-ke", _("Lũy kế từ đầu năm")), ("quy", _("Từng quý"))]
@@ -70,7 +71,7 @@ class FilterChoices:
         return default_period(self.periods, self.with_data)
 
 
-class DashboardFilterForm(forms.Form):
+class DashboardFilterForm(RejectControlCharacters, forms.Form):
     period = forms.ChoiceField(label=_("Kỳ báo cáo"), required=False)
     mode = forms.ChoiceField(label=_("Cách tính"), choices=MODE_CHOICES, required=False)
     level = forms.ChoiceField(label=_("Cấp"), choices=LEVEL_CHOICES, required=False)

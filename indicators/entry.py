@@ -177,7 +177,10 @@ def _approve_all(request, rows: list[EntryRow]) -> str:
     for row in rows:
         if row.current is not None and row.current.status == "submitted":
             raw = request.POST.get(f"{row.prefix}-version", "")
-            versions[row.current.pk] = int(raw) if raw.isdigit() else -1
+            # a short run of ASCII digits: "²" is a digit to isdigit() but not to int(), and
+            # int() refuses thousands of digits
+            ok = raw.isascii() and raw.isdigit() and len(raw) < 10
+            versions[row.current.pk] = int(raw) if ok else -1
     approved, problems = workflow.approve_many(versions=versions, user=request.user)
     rows[:] = build_rows(rows[0].agency, rows[0].period) if rows else []
     text = _("Đã duyệt %(n)s số liệu.") % {"n": approved}

@@ -22,6 +22,7 @@ from indicators.attainment import Status, rate_of, status_for
 from indicators.formatting import format_number, format_percent
 from indicators.measurements import MESSAGES, Figures, check_figures, same_figures
 from indicators.models import Agency, Measurement, Period
+from indicators.text_input import MSG_CONTROL, RejectControlCharacters, has_control_characters
 from indicators.workflow import (
     Entry,
     locked_reason,
@@ -62,7 +63,7 @@ def period_field(**kwargs) -> PeriodChoiceField:
     )
 
 
-class EntryStartForm(forms.Form):
+class EntryStartForm(RejectControlCharacters, forms.Form):
     """The start page's filters: which period, and a search for an agency by name or code."""
 
     period = period_field(required=False)
@@ -72,7 +73,7 @@ class EntryStartForm(forms.Form):
     )
 
 
-class FigureForm(forms.Form):
+class FigureForm(RejectControlCharacters, forms.Form):
     """One figure of one agency: two counts (or a rank and a score), a note, and the version
     of the measurement the person saw (for conflict detection)."""
 
@@ -353,7 +354,7 @@ def group_rows(rows: list[EntryRow]) -> list[RowGroup]:
     return groups
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(RejectControlCharacters, forms.Form):
     """Approve, return or reopen one figure; a reason is required to return or reopen."""
 
     action = forms.ChoiceField(
@@ -371,12 +372,12 @@ class ReviewForm(forms.Form):
         return data
 
 
-class HistoryFilterForm(forms.Form):
+class HistoryFilterForm(RejectControlCharacters, forms.Form):
     agency = forms.CharField(label=_("Đơn vị (tên hoặc mã)"), required=False, max_length=100)
     period = period_field(required=False)
 
 
-class GridFilterForm(forms.Form):
+class GridFilterForm(RejectControlCharacters, forms.Form):
     """Which agencies the grid lists: one level, optionally one district's communes."""
 
     level = forms.ChoiceField(
@@ -404,7 +405,7 @@ def agencies_for_grid(user, level: str, district: Agency | None):
     return agencies.order_by("parent__order", "order", "code")
 
 
-class CompletenessForm(forms.Form):
+class CompletenessForm(RejectControlCharacters, forms.Form):
     level = forms.ChoiceField(
         label=_("Cấp"), required=False, choices=[("", _("Tất cả các cấp")), *Level.choices]
     )
@@ -419,7 +420,7 @@ class CompletenessForm(forms.Form):
     cho_duyet = forms.BooleanField(label=_("Chỉ đơn vị có số liệu chờ duyệt"), required=False)
 
 
-class TemplateDownloadForm(forms.Form):
+class TemplateDownloadForm(RejectControlCharacters, forms.Form):
     """Which rows the Excel template is prefilled with: a period and a level or an agency."""
 
     period = period_field()
@@ -440,7 +441,7 @@ def _check_size(upload, limit: int) -> None:
         )
 
 
-class ImportUploadForm(forms.Form):
+class ImportUploadForm(RejectControlCharacters, forms.Form):
     file = forms.FileField(
         label=_("Tệp số liệu (.xlsx hoặc .csv)"),
         error_messages={"required": _("Vui lòng chọn tệp."), "empty": _("Tệp rỗng.")},
@@ -449,12 +450,18 @@ class ImportUploadForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         _check_size(upload, settings.IMPORT_MAX_BYTES)
+        if PurePath(upload.name).suffix.lower() in (".xlsm", ".xltm"):
+            raise forms.ValidationError(
+                _(
+                    "Tệp có macro (VBA) không được nhận: hãy lưu lại thành sổ làm việc Excel (.xlsx)."
+                )
+            )
         if PurePath(upload.name).suffix.lower() not in (".xlsx", ".csv"):
             raise forms.ValidationError(_("Chỉ nhận tệp Excel (.xlsx) hoặc .csv."))
         return upload
 
 
-class ImportConfirmForm(forms.Form):
+class ImportConfirmForm(RejectControlCharacters, forms.Form):
     token = forms.RegexField(regex=r"^[0-9a-f]{32}$", widget=forms.HiddenInput)
     submit = forms.BooleanField(
         label=_("Gửi luôn các số liệu (không chỉ lưu nháp)"), required=False
@@ -480,7 +487,7 @@ EVIDENCE_TYPES = {
 }
 
 
-class EvidenceForm(forms.Form):
+class EvidenceForm(RejectControlCharacters, forms.Form):
     file = forms.FileField(
         label=_("Tài liệu kiểm chứng (PDF, ảnh, Word, Excel; tối đa 10 MB)"),
         error_messages={"required": _("Vui lòng chọn tệp."), "empty": _("Tệp rỗng.")},
@@ -489,6 +496,8 @@ class EvidenceForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         _check_size(upload, settings.EVIDENCE_MAX_BYTES)
+        if has_control_characters(upload.name):
+            raise forms.ValidationError(MSG_CONTROL)
         suffix = PurePath(upload.name).suffix.lower()
         kind = EVIDENCE_TYPES.get(suffix)
         if kind is None:

@@ -2,7 +2,12 @@
 
 from django.urls import path
 
-from indicators import entry, excel_views, review
+from indicators import (
+    entry,
+    excel_views,
+    review,
+    text_input,  # noqa: F401 (registers the <code:…> converter)
+)
 
 urlpatterns = [
     path("", entry.entry_start, name="entry-start"),
@@ -18,12 +23,12 @@ urlpatterns = [
     path("so-lieu/<int:pk>/tai-lieu/", review.evidence_upload, name="evidence-upload"),
     path("tai-lieu/<int:pk>/", review.evidence_download, name="evidence-download"),
     path("tai-lieu/<int:pk>/xoa/", review.evidence_delete, name="evidence-delete"),
-    path("bang/<str:period_code>/<slug:indicator_code>/", entry.entry_grid, name="entry-grid"),
+    path("bang/<code:period_code>/<slug:indicator_code>/", entry.entry_grid, name="entry-grid"),
     path(
-        "bang/<str:period_code>/<slug:indicator_code>/<str:agency_code>/",
+        "bang/<code:period_code>/<slug:indicator_code>/<code:agency_code>/",
         entry.grid_row,
         name="grid-row",
     ),
-    path("<str:period_code>/<str:agency_code>/", entry.entry_form, name="entry-form"),
-    path("<str:period_code>/<str:agency_code>/kiem-tra/", entry.entry_check, name="entry-check"),
+    path("<code:period_code>/<code:agency_code>/", entry.entry_form, name="entry-form"),
+    path("<code:period_code>/<code:agency_code>/kiem-tra/", entry.entry_check, name="entry-check"),
 ]

@@ -123,7 +123,7 @@ def excel_upload(request: HtmxHttpRequest) -> HttpResponse:
     upload = form.cleaned_data["file"]
     data = upload.read()
     try:
-        plan = excel.plan_upload(data, upload.name, request.user, settings.IMPORT_MAX_ROWS)
+        plan = excel.plan_upload(data, upload.name, request.user, settings.IMPORT_MAX_UPLOAD_ROWS)
     except ImportFileError as exc:
         form.add_error("file", str(exc))
         return render(
@@ -153,7 +153,7 @@ def excel_confirm(request: HtmxHttpRequest) -> HttpResponse:
         return redirect("excel-home")
     token = form.cleaned_data["token"]
     data = _stored(token).read_bytes()
-    plan = excel.plan_upload(data, saved["name"], request.user, settings.IMPORT_MAX_ROWS)
+    plan = excel.plan_upload(data, saved["name"], request.user, settings.IMPORT_MAX_UPLOAD_ROWS)
     if not plan.ok or excel.fingerprint(plan) != saved["fingerprint"]:
         messages.error(
             request,

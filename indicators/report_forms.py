@@ -3,10 +3,11 @@ from django.utils.translation import gettext_lazy as _
 
 from indicators.attainment import Scope
 from indicators.models import Agency, Period
+from indicators.text_input import RejectControlCharacters
 from targets.models import Level
 
 
-class ReportOptionsForm(forms.Form):
+class ReportOptionsForm(RejectControlCharacters, forms.Form):
     """The report's options, all in the URL: period, scope (province or one district), annex."""
 
     period = forms.ChoiceField(label=_("Kỳ báo cáo"), required=False)

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -233,7 +234,8 @@ def completeness(request: HtmxHttpRequest) -> HttpResponse:
         form, period, report = _completeness(request)
     except BadFilter as exc:
         errors = [e for f in exc.forms for errs in f.errors.values() for e in errs]
-        return HttpResponse(_("Bộ lọc không hợp lệ:") + " " + " ".join(errors), status=400)
+        # the messages quote what was typed in the address: escape it (issue #8)
+        return HttpResponse(escape(_("Bộ lọc không hợp lệ:") + " " + " ".join(errors)), status=400)
     lines = _filtered(report.lines, form.cleaned_data)
     context = {
         "form": form,

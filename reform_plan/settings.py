@@ -276,11 +276,15 @@ REPORTING_DEADLINE_DAY = env_int("REPORTING_DEADLINE_DAY", 15)
 # Demo users and demo figures are refused in production.
 DEMO_ALLOWED = not PRODUCTION
 # Issue #4 (data entry in the browser): upload limits. Evidence files (PDF, images, Word/Excel)
-# up to 10 MB each; Excel/CSV uploads of figures up to 5 MB and 20.000 rows (the command line
-# has no row limit). A reverse proxy should also cap request bodies (nginx client_max_body_size).
+# up to 10 MB each. Figure files (CSV/XLSX, issue #8): up to 10 MB and 200.000 data rows for
+# the command line and the reader they share with the browser; the browser's upload stops at
+# 20.000 rows, since its preview lists every change. Larger uploads are spooled to a temporary
+# file by Django (FILE_UPLOAD_MAX_MEMORY_SIZE), never held in memory, then refused by the form.
+# A reverse proxy should also cap request bodies (nginx client_max_body_size).
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
-IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
-IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 20000)
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000)
+IMPORT_MAX_UPLOAD_ROWS = env_int("IMPORT_MAX_UPLOAD_ROWS", 20_000)
 # Form fields other than files: the grid posts at most a few hundred fields.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 

@@ -195,8 +195,10 @@ def test_a_single_bad_row_blocks_every_good_one(db, tmp_path):
     [
         ("a.txt", b"period\n", "Chỉ nhận tệp .csv hoặc .xlsx."),
         ("a.csv", b"period,agency_code\n2021-Q1,STP\n", "Thiếu cột: indicator_code, numerator"),
-        ("a.csv", b"", "Thiếu cột: period"),
-        ("a.csv", ",".join(COLUMNS).encode() + b"\n\xd0\xe0 N\xe3ng,STP\n", "UTF-8"),
+        ("a.csv", b"", "Tệp rỗng."),
+        ("a.csv", b"period\n", "Thiếu cột: agency_code"),
+        # neither UTF-8 nor Windows-1258 (0x81 is unassigned in both)
+        ("a.csv", ",".join(COLUMNS).encode() + b"\n\x81\xe0 N\xe3ng,STP\n", "UTF-8"),
         ("a.xlsx", b"not a workbook", "Không đọc được tệp Excel"),
     ],
 )
@@ -318,3 +320,40 @@ def test_plan_import_does_not_write(db):
     assert plan.changes[0].indicator == Indicator.objects.get(code="ho_so_dung_han")
     assert plan.changes[0].period == Period.objects.get(code="2021-Q1")
     assert not Measurement.objects.exists()
+
+
+def test_new_figures_get_their_first_history_row(db, tmp_path, staff):
+    """New figures are written with COPY: each has one "+" history row with its values, the
+    importing user and the same moment; a later change through the ORM adds a "~" row."""
+    plan = plan_import(
+        read_table(write_csv(tmp_path / "a.csv", GOOD_ROWS).read_bytes(), "a.csv", 10)
+    )
+    assert apply_import(plan, status="submitted", user=staff) == 4
+    history = list(Measurement.history.order_by("history_id"))
+    assert [h.history_type for h in history] == ["+"] * 4
+    for h in history:
+        m = Measurement.objects.get(pk=h.id)
+        assert (h.numerator, h.denominator, h.rank, h.score, h.note, h.status, h.version) == (
+            m.numerator,
+            m.denominator,
+            m.rank,
+            m.score,
+            m.note,
+            m.status,
+            m.version,
+        )
+        assert h.history_user == staff and m.entered_by == staff
+        assert h.history_date == history[0].history_date == m.entered_at
+    m = Measurement.objects.get(agency__code="STP", period__code="2021-Q1")
+    m.numerator = 1000
+    m.save()
+    assert list(m.history.values_list("history_type", flat=True)) == ["~", "+"]
+    # the sequence was advanced: a figure created afterwards gets a fresh id
+    again = Measurement.objects.create(
+        indicator=m.indicator,
+        agency=Agency.objects.get(code="SNV"),
+        period=m.period,
+        numerator=1,
+        denominator=1,
+    )
+    assert again.pk > max(h.id for h in history)

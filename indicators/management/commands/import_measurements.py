@@ -1,18 +1,17 @@
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from indicators.imports import ImportFileError, apply_import, plan_import, read_table
 from indicators.models import Measurement
-
-MAX_ROWS = 1_000_000
 
 
 class Command(BaseCommand):
     help = (
         "Nhập số liệu từ tệp CSV hoặc XLSX (cột: period, agency_code, indicator_code, "
         "numerator, denominator, value, note[, score]). Kiểm tra mọi dòng trước; có lỗi thì "
-        "không nhập dòng nào."
+        "không nhập dòng nào. Giới hạn: IMPORT_MAX_BYTES, IMPORT_MAX_ROWS."
     )
 
     def add_arguments(self, parser):
@@ -28,7 +27,10 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"Không tìm thấy tệp {file}.")
         try:
-            plan = plan_import(read_table(path.read_bytes(), path.name, MAX_ROWS))
+            # The file is read as a stream: the size and row limits are checked before
+            # anything large is held in memory.
+            with path.open("rb") as handle:
+                plan = plan_import(read_table(handle, path.name, settings.IMPORT_MAX_ROWS))
         except ImportFileError as exc:
             raise CommandError(str(exc)) from exc
         if plan.errors:
