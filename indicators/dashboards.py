@@ -18,6 +18,7 @@ from django_htmx.middleware import HtmxDetails
 from indicators import dashboard_data as pages
 from indicators.charts import chart_csv
 from indicators.dashboard_forms import DashboardFilterForm, FilterChoices
+from indicators.data_version import remember
 from indicators.models import Agency
 from targets.models import Level, Target
 
@@ -73,8 +74,13 @@ def overview(request):
         return form
     data = form.cleaned_data
     scope = pages.scope_for(data["level"], data["district"])
-    context = pages.overview_page(
-        form.plan, data["period"], scope, cumulative=data["mode"], query=form.query()
+    args = (form.plan.pk, data["period"].pk, pages.scope_key(scope), data["mode"], form.query())
+    context = remember(
+        "overview",
+        args,
+        lambda: pages.overview_page(
+            form.plan, data["period"], scope, cumulative=data["mode"], query=form.query()
+        ),
     )
     context.update(form=form, scope=scope, fields=["period", "mode", "level", "district"])
     return _respond(request, "dashboards/overview.html", context, "tong-quan")
@@ -91,14 +97,20 @@ def target_detail(request, code: str):
     target = get_object_or_404(
         Target.objects.select_related("indicator"), plan=form.plan, code=code
     )
-    context = pages.target_page(
-        form.plan,
-        target,
-        data["period"],
-        level=data["level"],
-        district=data["district"],
-        cumulative=data["mode"],
-        query=form.query(),
+    district = data["district"]
+    args = (target.pk, data["period"].pk, data["level"], district and district.pk, data["mode"])
+    context = remember(
+        "target",
+        (*args, form.query()),
+        lambda: pages.target_page(
+            form.plan,
+            target,
+            data["period"],
+            level=data["level"],
+            district=district,
+            cumulative=data["mode"],
+            query=form.query(),
+        ),
     )
     fields = ["period", "mode"] if target.is_rank else ["period", "mode", "level", "district"]
     context.update(form=form, target=target, fields=fields)
@@ -114,8 +126,12 @@ def agency_detail(request, code: str):
     if isinstance(form, HttpResponse):
         return form
     data = form.cleaned_data
-    context = pages.agency_page(
-        form.plan, agency, data["period"], cumulative=data["mode"], query=form.query()
+    context = remember(
+        "agency",
+        (form.plan.pk, agency.pk, data["period"].pk, data["mode"], form.query()),
+        lambda: pages.agency_page(
+            form.plan, agency, data["period"], cumulative=data["mode"], query=form.query()
+        ),
     )
     context.update(form=form, agency=agency, fields=["period", "mode"])
     return _respond(request, "dashboards/agency.html", context, f"don-vi-{agency.code}")
@@ -133,8 +149,17 @@ def district(request):
     if chosen is None:
         raise Http404("Chưa có huyện, thị xã, thành phố nào.")
     query = form.query(district=chosen.code)
-    context = pages.district_page(
-        form.plan, chosen, data["period"], cumulative=data["mode"], sort=data["sort"], query=query
+    context = remember(
+        "district",
+        (form.plan.pk, chosen.pk, data["period"].pk, data["mode"], data["sort"], query),
+        lambda: pages.district_page(
+            form.plan,
+            chosen,
+            data["period"],
+            cumulative=data["mode"],
+            sort=data["sort"],
+            query=query,
+        ),
     )
     context.update(
         form=form, district=chosen, query=query, fields=["district", "period", "mode", "sort"]
@@ -150,14 +175,22 @@ def heatmap(request):
     if isinstance(form, HttpResponse):
         return form
     data = form.cleaned_data
-    context = pages.heatmap_page(
-        form.plan,
-        data["period"],
-        level=data["level"],
-        district=data["district"],
-        cumulative=data["mode"],
-        sort=data["sort"],
-        query=form.query(),
+    district = data["district"]
+    page = None if data["csv"] else data["trang"] or 1  # the CSV holds every row
+    args = (data["period"].pk, data["level"], district and district.pk, data["mode"], data["sort"])
+    context = remember(
+        "heatmap",
+        (form.plan.pk, *args, page, form.query()),
+        lambda: pages.heatmap_page(
+            form.plan,
+            data["period"],
+            level=data["level"],
+            district=district,
+            cumulative=data["mode"],
+            sort=data["sort"],
+            query=form.query(),
+            page=page,
+        ),
     )
     context.update(
         form=form,

@@ -15,6 +15,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.views.decorators.http import require_GET
 
+from indicators.dashboard_data import scope_key
+from indicators.data_version import remember
 from indicators.report import build_report, latest_period_with_data
 from indicators.report_excel import report_workbook
 from indicators.report_forms import ReportOptionsForm
@@ -48,8 +50,11 @@ def _report_or_error(request):
                 request, "report/options_error.html", {"form": form, "no_data": True}, status=200
             ),
         )
-    report = build_report(
-        plan, period, form.report_scope(), annex=form.cleaned_data.get("annex", False)
+    scope, annex = form.report_scope(), form.cleaned_data.get("annex", False)
+    report = remember(
+        "report",
+        (plan.pk, period.pk, scope_key(scope), annex),
+        lambda: build_report(plan, period, scope, annex=annex),
     )
     return report, form, None
 
@@ -83,11 +88,14 @@ def report_pdf(request):
         return error
     from weasyprint import CSS, HTML  # imported lazily: only this view needs Pango
 
-    html = render_to_string("report/report_pdf.html", {"report": report}, request=request)
-    stylesheet = CSS(filename=finders.find("css/report.css"))
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(
-        stylesheets=[stylesheet]
-    )
+    def make_pdf() -> bytes:
+        html = render_to_string("report/report_pdf.html", {"report": report}, request=request)
+        stylesheet = CSS(filename=finders.find("css/report.css"))
+        return HTML(string=html, base_url=base_url).write_pdf(stylesheets=[stylesheet])
+
+    # the same document for every user allowed to see it: cached per data version and options
+    base_url = request.build_absolute_uri("/")
+    pdf = remember("report-pdf", (request.GET.urlencode(), base_url), make_pdf)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{_filename(report, "pdf")}"'
     return response

@@ -9,11 +9,13 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from indicators import access, excel, workflow
+from indicators import access, excel, paging, workflow
+from indicators.data_version import remember
 from indicators.entry import HtmxHttpRequest, default_period
 from indicators.entry_forms import CompletenessForm, EvidenceForm, HistoryFilterForm, ReviewForm
 from indicators.models import Agency, Evidence, Measurement, Period
@@ -207,7 +209,12 @@ def _completeness(request):
         agencies = agencies.filter(level=form.cleaned_data["level"])
     if form.cleaned_data["district"]:
         agencies = agencies.filter(pk__in=Agency.objects.in_district(form.cleaned_data["district"]))
-    report = workflow.completeness_for(period, agencies)
+    today = timezone.localdate()
+    report = remember(
+        "completeness",
+        (period.pk, str(agencies.query), today.isoformat()),
+        lambda: workflow.completeness_for(period, agencies, today=today),
+    )
     return form, period, report
 
 
@@ -234,12 +241,17 @@ def completeness(request: HtmxHttpRequest) -> HttpResponse:
     except BadFilter as exc:
         errors = [e for f in exc.forms for errs in f.errors.values() for e in errs]
         return HttpResponse(_("Bộ lọc không hợp lệ:") + " " + " ".join(errors), status=400)
-    lines = _filtered(report.lines, form.cleaned_data)
+    lines, pages = paging.paginate(
+        _filtered(report.lines, form.cleaned_data),
+        paging.page_number(request.GET.get(paging.PARAM)),
+        paging.query_without_page(request.GET),
+    )
     context = {
         "form": form,
         "period": period,
         "report": report,
         "lines": lines,
+        "pages": pages,
         "periods": Period.objects.all(),
         "districts": Agency.objects.filter(level=Level.HUYEN, active=True),
     }

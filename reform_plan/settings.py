@@ -147,6 +147,20 @@ if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Caches: computed results per worker, keyed on the data version (indicators/data_version.py)
+# In-memory per process is enough: the key holds the version read from PostgreSQL, so every
+# worker sees a change on its next request. ``RESULTS_CACHE=false`` computes every time.
+RESULTS_CACHE = env_bool("RESULTS_CACHE", True)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+    "results": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "results",
+        "TIMEOUT": None,
+        "OPTIONS": {"MAX_ENTRIES": env_int("RESULTS_CACHE_ENTRIES", 300)},
+    },
+}
+
 # --- Authentication: every page needs a login (LoginRequiredMiddleware) ----------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
