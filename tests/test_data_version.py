@@ -128,3 +128,13 @@ def test_off_switch_computes_every_time(settings, viewer, figure):
         page(viewer)
     assert not any("indicators_data_version" in q["sql"] for q in second.captured_queries)
     assert len(second) == len(first)
+
+
+def test_cached_html_is_served_only_after_the_permission_check(cached, client, leader, officer_a):
+    client.force_login(leader)
+    full = page(client, reverse("dashboard-heatmap"))
+    partial = client.get(reverse("dashboard-heatmap"), HTTP_HX_REQUEST="true").content.decode()
+    assert partial.strip().startswith('<div id="dashboard-body"') and partial in full
+    client.force_login(officer_a)  # no dashboard permission: never the cached page
+    assert client.get(reverse("dashboard-heatmap")).status_code == 403
+    assert client.get(reverse("home"), HTTP_HX_REQUEST="true").status_code == 302
