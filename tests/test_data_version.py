@@ -138,3 +138,14 @@ def test_cached_html_is_served_only_after_the_permission_check(cached, client, l
     client.force_login(officer_a)  # no dashboard permission: never the cached page
     assert client.get(reverse("dashboard-heatmap")).status_code == 403
     assert client.get(reverse("home"), HTTP_HX_REQUEST="true").status_code == 302
+
+
+def test_cached_completeness_is_kept_per_visible_agencies(cached, client, staff, officer_b, figure):
+    url = reverse("completeness") + "?period=2021-Q1"
+    client.force_login(staff)
+    assert "Sở Tư pháp" in page(client, url)
+    client.force_login(officer_b)  # a commune officer: never the staff's cached table
+    assert "Sở Tư pháp" not in page(client, url)
+    client.force_login(staff)
+    Measurement.objects.filter(pk=figure.pk).update(status=Measurement.Status.APPROVED)
+    assert page(client, url).count("wf-approved") == 1
