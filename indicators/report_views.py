@@ -13,6 +13,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from indicators.dashboard_data import scope_key
@@ -70,11 +71,15 @@ def report_page(request):
     report, form, error = _report_or_error(request)
     if error:
         return error
-    return render(
-        request,
-        "report/report_page.html",
-        {"report": report, "form": form, "query": request.GET.urlencode()},
-    )
+
+    def document() -> str:
+        with translation.override("vi"):
+            return render_to_string("report/_document.html", {"report": report}, request)
+
+    # the official document is the same for everyone allowed to see it: kept per data version
+    html = remember("report-document", (request.GET.urlencode(),), document)
+    context = {"report": report, "form": form, "query": request.GET.urlencode()}
+    return render(request, "report/report_page.html", {**context, "document_html": mark_safe(html)})
 
 
 @require_GET
