@@ -89,7 +89,8 @@ def measure_set(name: str, duration: float, static_root: Path, only: set | None)
             results[page] = entry
             c1, c8 = entry["c1"], entry["c8"]
             log(
-                f"  {page:<13} {status} q={entry['queries']:<3} c1 {c1['median_ms']:>8} ms "
+                f"  {page:<13} {status} q={entry['queries']:<3}/{entry['queries_cached']:<3} "
+                f"first {entry['first_s']:>5} s c1 {c1['median_ms']:>8} ms "
                 f"p95 {c1['p95_ms']:>8} | c8 {c8['median_ms']:>8} ms {c8['rps']:>7} rps "
                 f"err {c1['errors'] + c8['errors']}"
             )

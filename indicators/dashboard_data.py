@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.translation import gettext
 
-from indicators import charts, projections
+from indicators import charts, paging, projections
 from indicators.attainment import (
     Result,
     Scope,
@@ -40,6 +40,11 @@ def scope_for(level: str = "", district: Agency | None = None) -> Scope:
     if level:
         return Scope.of_level(level)
     return Scope.province()
+
+
+def scope_key(scope: Scope) -> tuple:
+    """Plain values naming a scope, for cache keys."""
+    return (scope.kind, scope.level or "", scope.agency.pk if scope.agency else None)
 
 
 def shows_demo(year: int, scope: Scope) -> bool:
@@ -305,10 +310,25 @@ def agency_page(plan, agency, period, *, cumulative, query):
 # --- Agencies × targets: district view and heatmap ------------------------------------------
 
 
-def grid(plan, period, scope, agencies, *, cumulative, sort, query, chart_id, title):
-    """The heatmap chart and per-agency status counts for ``agencies`` in ``scope``."""
+def heatmap_scopes(level: str, district: Agency | None) -> list[Scope]:
+    """The scopes a heatmap computes. Without a level or a district it shows the province, the
+    departments and the districts, not the communes (156 in An Giang; one district's communes,
+    or all communes with the level filter, are one choice away): one scope per level shown, so
+    the communes' figures are not aggregated for rows that are not drawn."""
+    if level or district is not None:
+        return [scope_for(level, district)]
+    return [Scope.of_level(lv) for lv in (Level.PROVINCE, Level.TINH, Level.HUYEN)]
+
+
+def grid(plan, period, scopes, agencies, *, cumulative, sort, query, chart_id, title, page=None):
+    """The heatmap chart, per-agency status counts and page links for ``agencies`` (results
+    from ``scopes``); ``page``: which page of ``paging.PAGE_SIZE`` rows (None: every row)."""
     targets = plan_targets(plan)
-    by_agency = results_by_agency(plan, period, scope, cumulative=cumulative, targets=targets)
+    by_agency = {}
+    for scope in scopes:
+        by_agency.update(
+            results_by_agency(plan, period, scope, cumulative=cumulative, targets=targets)
+        )
     levels = {a.level for a in agencies}
     targets = [t for t in targets if levels & set(t.levels)]
     counts = {}
@@ -317,7 +337,10 @@ def grid(plan, period, scope, agencies, *, cumulative, sort, query, chart_id, ti
         counts[agency.pk] = summary_counts(mine)
     if sort:
         agencies = sorted(agencies, key=lambda a: -counts[a.pk][Status.MISSED])
-    demo = shows_demo(period.year, scope)
+    pages = None
+    if page is not None:
+        agencies, pages = paging.paginate(agencies, page, query)
+    demo = shows_demo(period.year, scopes[0] if len(scopes) == 1 else Scope.province())
     heatmap = charts.heatmap_chart(
         chart_id,
         title,
@@ -333,7 +356,7 @@ def grid(plan, period, scope, agencies, *, cumulative, sort, query, chart_id, ti
         [(a.name, agency_url(a, query), counts[a.pk]) for a in agencies],
         demo=demo,
     )
-    return heatmap, status_counts, demo
+    return heatmap, status_counts, demo, pages
 
 
 def district_page(plan, district, period, *, cumulative, sort, query):
@@ -345,10 +368,10 @@ def district_page(plan, district, period, *, cumulative, sort, query):
         if r.applies
     ]
     agencies = list(Agency.objects.active().in_district(district))
-    heatmap, status_counts, demo = grid(
+    heatmap, status_counts, demo, _pages = grid(
         plan,
         period,
-        scope,
+        [scope],
         agencies,
         cumulative=cumulative,
         sort=sort,
@@ -370,21 +393,32 @@ def district_page(plan, district, period, *, cumulative, sort, query):
     }
 
 
-def heatmap_page(plan, period, *, level, district, cumulative, sort, query):
+def heatmap_page(plan, period, *, level, district, cumulative, sort, query, page=1):
+    """Agencies × targets, ``paging.PAGE_SIZE`` agencies a page; communes only when a level
+    or a district is chosen (see ``heatmap_scopes``)."""
     scope = scope_for(level, district)
     agencies = Agency.objects.active().filter(scope.agency_filter())
     if district is not None and level:
         agencies = agencies.filter(level=level)
+    if not (level or district):
+        agencies = agencies.exclude(level=Level.XA)
     agencies = [a for a in agencies if a.level in AGENCY_LEVELS or not (level or district)]
-    heatmap, status_counts, demo = grid(
+    heatmap, _status_counts, demo, pages = grid(
         plan,
         period,
-        scope,
+        heatmap_scopes(level, district),
         agencies,
         cumulative=cumulative,
         sort=sort,
         query=query,
         chart_id="ban-do-nhiet",
         title=gettext("Đơn vị × chỉ tiêu – %(scope)s") % {"scope": scope.label},
+        page=page,
     )
-    return {"charts": [heatmap], "demo": demo, "agency_count": len(agencies)}
+    return {
+        "charts": [heatmap],
+        "demo": demo,
+        "agency_count": len(agencies),
+        "pages": pages,
+        "communes_hidden": not (level or district),
+    }

@@ -78,6 +78,15 @@ class DashboardFilterForm(RejectControlCharacters, forms.Form):
     district = forms.ChoiceField(label=_("Huyện, thị xã, thành phố"), required=False)
     sort = forms.ChoiceField(label=_("Sắp xếp"), choices=SORT_CHOICES, required=False)
     csv = forms.SlugField(required=False, widget=forms.HiddenInput)
+    trang = forms.IntegerField(
+        min_value=1,
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={
+            "invalid": _("Số trang phải là một số nguyên dương."),
+            "min_value": _("Số trang phải là một số nguyên dương."),
+        },
+    )
 
     def __init__(self, data, *, choices: FilterChoices, district_blank=WHOLE_PROVINCE):
         data = data.copy()
@@ -130,6 +139,6 @@ class DashboardFilterForm(RejectControlCharacters, forms.Form):
 
     def query(self, **changes) -> str:
         """The current choices as a query string, with ``changes`` applied (for links)."""
-        params = {k: v for k, v in self.data.items() if k != "csv" and v}
+        params = {k: v for k, v in self.data.items() if k not in ("csv", "trang") and v}
         params.update(changes)
         return urlencode({k: v for k, v in params.items() if v})

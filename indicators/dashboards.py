@@ -8,9 +8,13 @@ same filters downloads exactly the table of that chart.
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.middleware import HtmxDetails
@@ -18,6 +22,7 @@ from django_htmx.middleware import HtmxDetails
 from indicators import dashboard_data as pages
 from indicators.charts import chart_csv
 from indicators.dashboard_forms import DashboardFilterForm, FilterChoices
+from indicators.data_version import remember
 from indicators.models import Agency
 from targets.models import Level, Target
 
@@ -39,25 +44,38 @@ def _filters(request, **options) -> DashboardFilterForm | HttpResponse:
     return render(request, "dashboards/bad_filter.html", {"form": form}, status=400)
 
 
-def _respond(request, template: str, context: dict, filename: str) -> HttpResponse:
-    """The CSV of one chart, the htmx partial, or the full page."""
-    form = context["form"]
+def _respond(request, template: str, outer: dict, data, filename: str) -> HttpResponse:
+    """The CSV of one chart, the htmx partial, or the full page.
+
+    ``data()`` gives the page's figures (cached per data version by the caller); ``outer`` the
+    cheap context (form, the page's object). The ``dashboard-body`` partial is rendered once per
+    data version, language, path and query string and kept: it holds nothing specific to the
+    user (the permission is checked before), so it is the same HTML for everyone who may see it.
+    """
+    form = outer["form"]
+    outer = {
+        **outer,
+        "period": form.cleaned_data["period"],
+        "plan": form.plan,
+        "query": outer.get("query", form.query()),
+    }
     wanted = form.cleaned_data["csv"]
     if wanted:
-        chart = next((c for c in context["charts"] if c.id == wanted), None)
+        chart = next((c for c in data()["charts"] if c.id == wanted), None)
         if chart is None:
             raise Http404("Không có bảng số liệu này.")
         return chart_csv(chart, f"{filename}-{form.cleaned_data['period'].code}")
+
+    def body() -> str:
+        context = {**data(), **outer}
+        context["filter_fields"] = [form[name] for name in outer["fields"]]
+        return render_to_string(f"{template}#dashboard-body", context, request)
+
+    html = remember("body", (template, request.path, request.GET.urlencode()), body)
     htmx: HtmxDetails = request.htmx
     if htmx and not htmx.history_restore_request:
-        template += "#dashboard-body"
-    context.update(
-        period=form.cleaned_data["period"],
-        plan=form.plan,
-        query=context.get("query", form.query()),
-        filter_fields=[form[name] for name in context["fields"]],
-    )
-    return render(request, template, context)
+        return HttpResponse(html)
+    return render(request, template, {**outer, "body_html": mark_safe(html)})
 
 
 @require_GET
@@ -73,11 +91,17 @@ def overview(request):
         return form
     data = form.cleaned_data
     scope = pages.scope_for(data["level"], data["district"])
-    context = pages.overview_page(
-        form.plan, data["period"], scope, cumulative=data["mode"], query=form.query()
+    args = (form.plan.pk, data["period"].pk, pages.scope_key(scope), data["mode"], form.query())
+    figures = partial(
+        remember,
+        "overview",
+        args,
+        lambda: pages.overview_page(
+            form.plan, data["period"], scope, cumulative=data["mode"], query=form.query()
+        ),
     )
-    context.update(form=form, scope=scope, fields=["period", "mode", "level", "district"])
-    return _respond(request, "dashboards/overview.html", context, "tong-quan")
+    outer = {"form": form, "scope": scope, "fields": ["period", "mode", "level", "district"]}
+    return _respond(request, "dashboards/overview.html", outer, figures, "tong-quan")
 
 
 @require_GET
@@ -91,18 +115,25 @@ def target_detail(request, code: str):
     target = get_object_or_404(
         Target.objects.select_related("indicator"), plan=form.plan, code=code
     )
-    context = pages.target_page(
-        form.plan,
-        target,
-        data["period"],
-        level=data["level"],
-        district=data["district"],
-        cumulative=data["mode"],
-        query=form.query(),
+    district = data["district"]
+    args = (target.pk, data["period"].pk, data["level"], district and district.pk, data["mode"])
+    figures = partial(
+        remember,
+        "target",
+        (*args, form.query()),
+        lambda: pages.target_page(
+            form.plan,
+            target,
+            data["period"],
+            level=data["level"],
+            district=district,
+            cumulative=data["mode"],
+            query=form.query(),
+        ),
     )
     fields = ["period", "mode"] if target.is_rank else ["period", "mode", "level", "district"]
-    context.update(form=form, target=target, fields=fields)
-    return _respond(request, "dashboards/target.html", context, f"chi-tieu-{target.code}")
+    outer = {"form": form, "target": target, "fields": fields}
+    return _respond(request, "dashboards/target.html", outer, figures, f"chi-tieu-{target.code}")
 
 
 @require_GET
@@ -114,11 +145,16 @@ def agency_detail(request, code: str):
     if isinstance(form, HttpResponse):
         return form
     data = form.cleaned_data
-    context = pages.agency_page(
-        form.plan, agency, data["period"], cumulative=data["mode"], query=form.query()
+    figures = partial(
+        remember,
+        "agency",
+        (form.plan.pk, agency.pk, data["period"].pk, data["mode"], form.query()),
+        lambda: pages.agency_page(
+            form.plan, agency, data["period"], cumulative=data["mode"], query=form.query()
+        ),
     )
-    context.update(form=form, agency=agency, fields=["period", "mode"])
-    return _respond(request, "dashboards/agency.html", context, f"don-vi-{agency.code}")
+    outer = {"form": form, "agency": agency, "fields": ["period", "mode"]}
+    return _respond(request, "dashboards/agency.html", outer, figures, f"don-vi-{agency.code}")
 
 
 @require_GET
@@ -133,13 +169,26 @@ def district(request):
     if chosen is None:
         raise Http404("Chưa có huyện, thị xã, thành phố nào.")
     query = form.query(district=chosen.code)
-    context = pages.district_page(
-        form.plan, chosen, data["period"], cumulative=data["mode"], sort=data["sort"], query=query
+    figures = partial(
+        remember,
+        "district",
+        (form.plan.pk, chosen.pk, data["period"].pk, data["mode"], data["sort"], query),
+        lambda: pages.district_page(
+            form.plan,
+            chosen,
+            data["period"],
+            cumulative=data["mode"],
+            sort=data["sort"],
+            query=query,
+        ),
     )
-    context.update(
-        form=form, district=chosen, query=query, fields=["district", "period", "mode", "sort"]
-    )
-    return _respond(request, "dashboards/district.html", context, f"huyen-{chosen.code}")
+    outer = {
+        "form": form,
+        "district": chosen,
+        "query": query,
+        "fields": ["district", "period", "mode", "sort"],
+    }
+    return _respond(request, "dashboards/district.html", outer, figures, f"huyen-{chosen.code}")
 
 
 @require_GET
@@ -150,18 +199,27 @@ def heatmap(request):
     if isinstance(form, HttpResponse):
         return form
     data = form.cleaned_data
-    context = pages.heatmap_page(
-        form.plan,
-        data["period"],
-        level=data["level"],
-        district=data["district"],
-        cumulative=data["mode"],
-        sort=data["sort"],
-        query=form.query(),
+    district = data["district"]
+    page = None if data["csv"] else data["trang"] or 1  # the CSV holds every row
+    args = (data["period"].pk, data["level"], district and district.pk, data["mode"], data["sort"])
+    figures = partial(
+        remember,
+        "heatmap",
+        (form.plan.pk, *args, page, form.query()),
+        lambda: pages.heatmap_page(
+            form.plan,
+            data["period"],
+            level=data["level"],
+            district=district,
+            cumulative=data["mode"],
+            sort=data["sort"],
+            query=form.query(),
+            page=page,
+        ),
     )
-    context.update(
-        form=form,
-        fields=["period", "mode", "level", "district", "sort"],
-        level_label=Level(data["level"]).label if data["level"] else "",
-    )
-    return _respond(request, "dashboards/heatmap.html", context, "ban-do-nhiet")
+    outer = {
+        "form": form,
+        "fields": ["period", "mode", "level", "district", "sort"],
+        "level_label": Level(data["level"]).label if data["level"] else "",
+    }
+    return _respond(request, "dashboards/heatmap.html", outer, figures, "ban-do-nhiet")

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.middleware import HtmxDetails
 
-from indicators import access, workflow
+from indicators import access, paging, workflow
 from indicators.entry_forms import (
     EntryRow,
     EntryStartForm,
@@ -207,7 +207,9 @@ def entry_check(request: HtmxHttpRequest, period_code: str, agency_code: str) ->
 
 
 def _grid_setup(request, period_code: str, indicator_code: str, data):
-    """The period, the filter form, the target and the rows the user may enter in the grid."""
+    """The period, the filter form, the target, the rows the user may enter in the grid (one
+    page of ``paging.PAGE_SIZE`` agencies: the 156 communes of An Giang fit on one) and the
+    page links."""
     access.require_entry_section(request.user)
     period = get_object_or_404(Period, code=period_code)
     targets = Target.objects.filter(plan__year=period.year, indicator__code=indicator_code)
@@ -216,21 +218,27 @@ def _grid_setup(request, period_code: str, indicator_code: str, data):
         raise Http404(_("Chỉ số không nhập theo kỳ này."))
     form = GridFilterForm(data)
     if not form.is_valid():
-        return period, form, None, []
+        return period, form, None, [], None
     level, district = form.cleaned_data["level"], form.cleaned_data["district"]
     target = next((t for t in targets if level in t.levels), None)
     if target is None:
         form.add_error("level", _("Chỉ tiêu này không áp dụng cho cấp đã chọn."))
-        return period, form, None, []
-    agencies = agencies_for_grid(request.user, level, district)
-    return period, form, target, build_grid_rows(target, period, agencies)
+        return period, form, None, [], None
+    agencies, pages = paging.paginate(
+        list(agencies_for_grid(request.user, level, district)),
+        paging.page_number(request.GET.get(paging.PARAM)),
+        paging.query_without_page(request.GET),
+    )
+    return period, form, target, build_grid_rows(target, period, agencies), pages
 
 
 @require_http_methods(["GET", "POST"])
 def entry_grid(request: HtmxHttpRequest, period_code: str, indicator_code: str) -> HttpResponse:
     """A table of agencies for one indicator: rows save as they are left (htmx); without
     JavaScript the whole table is saved (or submitted) at once."""
-    period, form, target, rows = _grid_setup(request, period_code, indicator_code, request.GET)
+    period, form, target, rows, pages = _grid_setup(
+        request, period_code, indicator_code, request.GET
+    )
     if request.method == "POST":
         if not access.can_enter(request.user):
             raise PermissionDenied(_("Bạn chỉ có quyền xem số liệu."))
@@ -246,6 +254,7 @@ def entry_grid(request: HtmxHttpRequest, period_code: str, indicator_code: str) 
         "form": form,
         "target": target,
         "rows": rows,
+        "pages": pages,
         "has_errors": any(r.form.is_bound and (r.form.errors or r.problem) for r in rows),
     }
     status = 200 if form.is_valid() else 400
@@ -281,7 +290,9 @@ def grid_row(
     request: HtmxHttpRequest, period_code: str, indicator_code: str, agency_code: str
 ) -> HttpResponse:
     """Save one grid row as a draft when the user leaves it; answer the row re-rendered."""
-    period, form, target, _rows = _grid_setup(request, period_code, indicator_code, request.GET)
+    period, form, target, _rows, _pages = _grid_setup(
+        request, period_code, indicator_code, request.GET
+    )
     agency = access.get_agency_for_user(request.user, agency_code)
     access.require_enter(request.user, agency)
     if target is None or agency.level not in target.levels:

@@ -13,8 +13,11 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
+from indicators.dashboard_data import scope_key
+from indicators.data_version import remember
 from indicators.report import build_report, latest_period_with_data
 from indicators.report_excel import report_workbook
 from indicators.report_forms import ReportOptionsForm
@@ -48,8 +51,11 @@ def _report_or_error(request):
                 request, "report/options_error.html", {"form": form, "no_data": True}, status=200
             ),
         )
-    report = build_report(
-        plan, period, form.report_scope(), annex=form.cleaned_data.get("annex", False)
+    scope, annex = form.report_scope(), form.cleaned_data.get("annex", False)
+    report = remember(
+        "report",
+        (plan.pk, period.pk, scope_key(scope), annex),
+        lambda: build_report(plan, period, scope, annex=annex),
     )
     return report, form, None
 
@@ -65,11 +71,15 @@ def report_page(request):
     report, form, error = _report_or_error(request)
     if error:
         return error
-    return render(
-        request,
-        "report/report_page.html",
-        {"report": report, "form": form, "query": request.GET.urlencode()},
-    )
+
+    def document() -> str:
+        with translation.override("vi"):
+            return render_to_string("report/_document.html", {"report": report}, request)
+
+    # the official document is the same for everyone allowed to see it: kept per data version
+    html = remember("report-document", (request.GET.urlencode(),), document)
+    context = {"report": report, "form": form, "query": request.GET.urlencode()}
+    return render(request, "report/report_page.html", {**context, "document_html": mark_safe(html)})
 
 
 @require_GET
@@ -83,11 +93,14 @@ def report_pdf(request):
         return error
     from weasyprint import CSS, HTML  # imported lazily: only this view needs Pango
 
-    html = render_to_string("report/report_pdf.html", {"report": report}, request=request)
-    stylesheet = CSS(filename=finders.find("css/report.css"))
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(
-        stylesheets=[stylesheet]
-    )
+    def make_pdf() -> bytes:
+        html = render_to_string("report/report_pdf.html", {"report": report}, request=request)
+        stylesheet = CSS(filename=finders.find("css/report.css"))
+        return HTML(string=html, base_url=base_url).write_pdf(stylesheets=[stylesheet])
+
+    # the same document for every user allowed to see it: cached per data version and options
+    base_url = request.build_absolute_uri("/")
+    pdf = remember("report-pdf", (request.GET.urlencode(), base_url), make_pdf)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{_filename(report, "pdf")}"'
     return response

@@ -3,18 +3,24 @@ reopen; evidence files; the change history searchable by agency."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from indicators import access, excel, workflow
+from indicators import access, excel, paging, workflow
+from indicators.data_version import remember
 from indicators.entry import HtmxHttpRequest, default_period
 from indicators.entry_forms import CompletenessForm, EvidenceForm, HistoryFilterForm, ReviewForm
 from indicators.models import Agency, Evidence, Measurement, Period
@@ -193,8 +199,9 @@ def history_search(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def _completeness(request):
-    """The period, filter form and completeness report the user may see (shared by the page
-    and its Excel export)."""
+    """The filter form, the period, the completeness report the user may see (a function:
+    cached, built on demand) and what it depends on besides the data (shared by the page and
+    its Excel export)."""
     access.require_entry_section(request.user)
     form = CompletenessForm(request.GET)
     period_form = HistoryFilterForm({"period": request.GET.get("period") or ""})
@@ -208,8 +215,16 @@ def _completeness(request):
         agencies = agencies.filter(level=form.cleaned_data["level"])
     if form.cleaned_data["district"]:
         agencies = agencies.filter(pk__in=Agency.objects.in_district(form.cleaned_data["district"]))
-    report = workflow.completeness_for(period, agencies)
-    return form, period, report
+    today = timezone.localdate()
+    # what the report depends on besides the data: the agencies this user may see, and the day
+    key = (period.pk, str(agencies.query), today.isoformat())
+    report = partial(
+        remember,
+        "completeness",
+        key,
+        lambda: workflow.completeness_for(period, agencies, today=today),
+    )
+    return form, period, report, key
 
 
 def _filtered(lines, data: dict) -> list:
@@ -231,33 +246,43 @@ def completeness(request: HtmxHttpRequest) -> HttpResponse:
     """Every agency's status per indicator for a period, late reports, reporting rates,
     counts per district, and a filter for those that have not submitted everything."""
     try:
-        form, period, report = _completeness(request)
+        form, period, report, key = _completeness(request)
     except BadFilter as exc:
         errors = [e for f in exc.forms for errs in f.errors.values() for e in errs]
         # the messages quote what was typed in the address: escape it (issue #8)
         return HttpResponse(escape(_("Bộ lọc không hợp lệ:") + " " + " ".join(errors)), status=400)
-    lines = _filtered(report.lines, form.cleaned_data)
     context = {
         "form": form,
         "period": period,
-        "report": report,
-        "lines": lines,
         "periods": Period.objects.all(),
         "districts": Agency.objects.filter(level=Level.HUYEN, active=True),
     }
-    template = (
-        "entry/completeness.html#completeness-body" if request.htmx else "entry/completeness.html"
-    )
-    return render(request, template, context)
+
+    def body() -> str:
+        full = report()
+        lines, pages = paging.paginate(
+            _filtered(full.lines, form.cleaned_data),
+            paging.page_number(request.GET.get(paging.PARAM)),
+            paging.query_without_page(request.GET),
+        )
+        page = {**context, "report": full, "lines": lines, "pages": pages}
+        return render_to_string("entry/completeness.html#completeness-body", page, request)
+
+    # the rendered table, per data version, visible agencies, day and query string
+    html = remember("completeness-body", (*key, request.GET.urlencode()), body)
+    if request.htmx:
+        return HttpResponse(html)
+    return render(request, "entry/completeness.html", {**context, "body_html": mark_safe(html)})
 
 
 @require_GET
 def completeness_xlsx(request: HtmxHttpRequest) -> HttpResponse:
     """The completeness page as an Excel workbook (same filters)."""
     try:
-        form, period, report = _completeness(request)
+        form, period, report, _key = _completeness(request)
     except BadFilter:
         return HttpResponse(_("Bộ lọc không hợp lệ."), status=400)
+    report = report()
     report.lines = _filtered(report.lines, form.cleaned_data)
     response = HttpResponse(excel.completeness_workbook(report), content_type=excel.XLSX)
     response["Content-Disposition"] = f'attachment; filename="tinh-hinh-bao-cao-{period.code}.xlsx"'

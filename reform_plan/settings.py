@@ -159,6 +159,20 @@ if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL (postgres://...).")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Caches: computed results per worker, keyed on the data version (indicators/data_version.py)
+# In-memory per process is enough: the key holds the version read from PostgreSQL, so every
+# worker sees a change on its next request. ``RESULTS_CACHE=false`` computes every time.
+RESULTS_CACHE = env_bool("RESULTS_CACHE", True)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+    "results": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "results",
+        "TIMEOUT": None,
+        "OPTIONS": {"MAX_ENTRIES": env_int("RESULTS_CACHE_ENTRIES", 300)},
+    },
+}
+
 # --- Authentication: every page needs a login (LoginRequiredMiddleware) ----------------------
 # django-axes first, as it requires: it refuses a locked-out username+IP before any check.
 AUTHENTICATION_BACKENDS = [

@@ -194,3 +194,11 @@ def _vietnamese_between_tests():
     tests after it (messages built outside a request, e.g. ``parse_score``, would be English)."""
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _results_cache_off(settings):
+    """Computed results are cached per data version (indicators/data_version.py); tests measure
+    the computation itself (query counts), so the cache is off unless a test turns it on
+    (tests/test_data_version.py)."""
+    settings.RESULTS_CACHE = False

@@ -12,7 +12,7 @@ BOUNDS = {
     reverse("dashboard-target", args=["par_index"]): 20,
     reverse("dashboard-agency", args=["STP"]): 45,
     reverse("dashboard-district"): 25,
-    reverse("dashboard-heatmap"): 20,
+    reverse("dashboard-heatmap"): 30,  # province, departments, districts: one scope each
 }
 
 

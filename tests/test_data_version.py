@@ -1,0 +1,151 @@
+"""Cached results (indicators/data_version.py): a cached page issues fewer queries, and any
+change to the figures, through the ORM, raw SQL or COPY, shows at once; a change rolled back
+leaves the old figure; two workers with separate caches both see a change."""
+
+import pytest
+from django.conf import settings
+from django.core.cache import caches
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from indicators import data_version
+from indicators.models import Measurement
+
+OVERVIEW = reverse("home") + "?period=2021-Q1"
+
+
+@pytest.fixture
+def cached(settings):  # noqa: F811 (the pytest-django fixture)
+    settings.RESULTS_CACHE = True
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "results": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "a"},
+        "worker-b": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "b"},
+    }
+    caches["results"].clear()
+    caches["worker-b"].clear()
+    yield
+    caches["results"].clear()
+    caches["worker-b"].clear()
+
+
+@pytest.fixture
+def viewer(client, leader):
+    client.force_login(leader)
+    return client
+
+
+@pytest.fixture
+def figure(measure):
+    """The only figure of 2021-Q1: the province's dossiers on time read 73,0%."""
+    return measure("ho_so_dung_han", "STP", "2021-Q1", 73, 100)
+
+
+def page(client, url=OVERVIEW) -> str:
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def set_numerator(pk: int, value: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE indicators_measurement SET numerator = %s WHERE id = %s", [value, pk]
+        )
+
+
+def test_every_kind_of_write_changes_the_version(figure):
+    seen = [data_version.read_version()]
+    Measurement.objects.filter(pk=figure.pk).update(numerator=74)
+    seen.append(data_version.read_version())
+    set_numerator(figure.pk, 75)
+    seen.append(data_version.read_version())
+    with connection.cursor() as cursor, cursor.copy("COPY indicators_measurement (id) FROM STDIN"):
+        pass  # no rows: the statement trigger fires all the same
+    seen.append(data_version.read_version())
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE indicators_period SET locked = locked WHERE false")
+    seen.append(data_version.read_version())
+    assert None not in seen
+    assert len(set(seen)) == len(seen), seen
+
+
+def test_a_cached_page_reads_only_the_version_then_shows_changes(cached, viewer, figure):
+    with CaptureQueriesContext(connection) as first:
+        assert "73,0%" in page(viewer)
+    with CaptureQueriesContext(connection) as second:
+        assert "73,0%" in page(viewer)
+    version_reads = [q for q in second.captured_queries if "indicators_data_version" in q["sql"]]
+    assert len(version_reads) == 1  # once per request, not per cached call
+    assert len(second) <= len(first) - 5, (len(first), len(second))
+
+    figure.numerator = 61
+    figure.save()
+    text = page(viewer)
+    assert "61,0%" in text and "73,0%" not in text
+
+    set_numerator(figure.pk, 52)
+    text = page(viewer)
+    assert "52,0%" in text and "61,0%" not in text
+
+
+def test_a_change_rolled_back_leaves_the_old_figure(cached, viewer, figure):
+    assert "73,0%" in page(viewer)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        set_numerator(figure.pk, 61)
+        assert "61,0%" in page(viewer)  # the writer sees its own change
+        raise RuntimeError("roll back")
+    text = page(viewer)
+    assert "73,0%" in text and "61,0%" not in text
+    set_numerator(figure.pk, 61)  # a later commit with the same figure: not the rolled-back entry
+    assert "61,0%" in page(viewer)
+
+
+def test_two_workers_with_their_own_caches_both_see_a_change(cached, viewer, figure, monkeypatch):
+    for alias in ("results", "worker-b"):
+        monkeypatch.setattr(data_version, "CACHE_ALIAS", alias)
+        assert "73,0%" in page(viewer)
+    set_numerator(figure.pk, 61)  # written by "worker A" (or another process)
+    for alias in ("worker-b", "results"):
+        monkeypatch.setattr(data_version, "CACHE_ALIAS", alias)
+        text = page(viewer)
+        assert "61,0%" in text and "73,0%" not in text
+
+
+def test_cached_pages_follow_the_language(cached, viewer, figure):
+    assert "Chưa đạt" in page(viewer)  # 73% for a 98% goal
+    viewer.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = page(viewer, OVERVIEW)
+    assert "Chưa đạt" not in english
+
+
+def test_off_switch_computes_every_time(settings, viewer, figure):
+    settings.RESULTS_CACHE = False
+    with CaptureQueriesContext(connection) as first:
+        page(viewer)
+    with CaptureQueriesContext(connection) as second:
+        page(viewer)
+    assert not any("indicators_data_version" in q["sql"] for q in second.captured_queries)
+    assert len(second) == len(first)
+
+
+def test_cached_html_is_served_only_after_the_permission_check(cached, client, leader, officer_a):
+    client.force_login(leader)
+    full = page(client, reverse("dashboard-heatmap"))
+    partial = client.get(reverse("dashboard-heatmap"), HTTP_HX_REQUEST="true").content.decode()
+    assert partial.strip().startswith('<div id="dashboard-body"') and partial in full
+    client.force_login(officer_a)  # no dashboard permission: never the cached page
+    assert client.get(reverse("dashboard-heatmap")).status_code == 403
+    assert client.get(reverse("home"), HTTP_HX_REQUEST="true").status_code == 302
+
+
+def test_cached_completeness_is_kept_per_visible_agencies(cached, client, staff, officer_b, figure):
+    url = reverse("completeness") + "?period=2021-Q1"
+    client.force_login(staff)
+    assert "Sở Tư pháp" in page(client, url)
+    client.force_login(officer_b)  # a commune officer: never the staff's cached table
+    assert "Sở Tư pháp" not in page(client, url)
+    client.force_login(staff)
+    Measurement.objects.filter(pk=figure.pk).update(status=Measurement.Status.APPROVED)
+    assert page(client, url).count("wf-approved") == 1
