@@ -336,7 +336,7 @@ def test_charts_are_json_script_with_vietnamese_separators(viewer, figures):
     page = viewer.get(reverse("home") + "?period=2021-Q2").content.decode()
     assert '<script id="fig-ty-le" type="application/json">' in page
     assert '"separators": ",."' in page
-    assert "plotly/plotly.min.js" in page and "cdn" not in page.lower()
+    assert "plotly/plotly.min.js" in page and "//cdn" not in page.lower()
     assert "js/charts.js" in page
 
 
