@@ -3,6 +3,8 @@ period, and its live check. Who may see or enter what is decided by ``indicators
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -26,6 +28,7 @@ from indicators.entry_forms import (
     build_rows,
     group_rows,
 )
+from indicators.grid_html import grid_row_html
 from indicators.models import Agency, Period
 from targets.models import Level, Target
 
@@ -206,10 +209,10 @@ def entry_check(request: HtmxHttpRequest, period_code: str, agency_code: str) ->
 # --- Grid: one indicator, one period, many agencies ----------------------------------------------
 
 
-def _grid_setup(request, period_code: str, indicator_code: str, data):
+def _grid_setup(request, period_code: str, indicator_code: str, data, *, with_rows: bool = True):
     """The period, the filter form, the target, the rows the user may enter in the grid (one
     page of ``paging.PAGE_SIZE`` agencies: the 156 communes of An Giang fit on one) and the
-    page links."""
+    page links; without ``with_rows`` (saving one row) no rows and no page links."""
     access.require_entry_section(request.user)
     period = get_object_or_404(Period, code=period_code)
     targets = Target.objects.filter(plan__year=period.year, indicator__code=indicator_code)
@@ -224,6 +227,8 @@ def _grid_setup(request, period_code: str, indicator_code: str, data):
     if target is None:
         form.add_error("level", _("Chỉ tiêu này không áp dụng cho cấp đã chọn."))
         return period, form, None, [], None
+    if not with_rows:
+        return period, form, target, [], None
     agencies, pages = paging.paginate(
         list(agencies_for_grid(request.user, level, district)),
         paging.page_number(request.GET.get(paging.PARAM)),
@@ -247,15 +252,14 @@ def entry_grid(request: HtmxHttpRequest, period_code: str, indicator_code: str) 
         if message:
             messages.success(request, message)
             return redirect(request.get_full_path())
-    else:
-        bind_rows(rows)
+    links = _grid_row_links(period, target, form)
     context = {
-        "period": period,
+        **links,
         "form": form,
-        "target": target,
         "rows": rows,
+        "lines": [grid_row_html(row, links) for row in rows],
         "pages": pages,
-        "has_errors": any(r.form.is_bound and (r.form.errors or r.problem) for r in rows),
+        "has_errors": any(r.grid_errors or r.problem for r in rows),
     }
     status = 200 if form.is_valid() else 400
     return render(request, "entry/grid.html", context, status=status)
@@ -291,7 +295,7 @@ def grid_row(
 ) -> HttpResponse:
     """Save one grid row as a draft when the user leaves it; answer the row re-rendered."""
     period, form, target, _rows, _pages = _grid_setup(
-        request, period_code, indicator_code, request.GET
+        request, period_code, indicator_code, request.GET, with_rows=False
     )
     agency = access.get_agency_for_user(request.user, agency_code)
     access.require_enter(request.user, agency)
@@ -308,7 +312,6 @@ def grid_row(
             row.conflict = getattr(problems[row.indicator.code], "current", None)
         else:
             row = build_grid_rows(target, period, [agency])[0]
-            bind_rows([row])
             row.saved = True
     if not request.htmx:
         return redirect(
@@ -316,8 +319,23 @@ def grid_row(
             + "?"
             + request.GET.urlencode()
         )
-    return render(
-        request,
-        "entry/grid.html#grid-row",
-        {"row": row, "period": period, "target": target, "form": form},
-    )
+    return HttpResponse(grid_row_html(row, _grid_row_links(period, target, form)))
+
+
+def _grid_row_links(period: Period, target, form) -> dict:
+    """What every grid line shares (``grid_html.grid_row_html``): the period and target, the
+    input labels, and the start of each line's two links, reversed once per page instead of
+    twice per line: a line posts to ``row_url`` + its agency code + ``/`` + ``row_query`` (the
+    ``grid-row`` route nests under ``entry-grid``), its figure is at ``figure_url`` + its id."""
+    links = {"period": period, "target": target, "not_entered": _("Chưa nhập")}
+    if target is None or not form.is_valid():
+        return links
+    links["numerator_label"] = target.indicator.numerator_label
+    links["denominator_label"] = target.indicator.denominator_label
+    query = {"level": form.cleaned_data["level"]}
+    if form.cleaned_data["district"]:
+        query["district"] = form.cleaned_data["district"].code
+    links["row_url"] = reverse("entry-grid", args=[period.code, target.indicator.code])
+    links["row_query"] = "?" + urlencode(query)
+    links["figure_url"] = reverse("measurement-detail", args=[0]).removesuffix("0/")
+    return links
