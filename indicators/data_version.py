@@ -1,39 +1,43 @@
-"""Cached dashboard, completeness and report data, invalidated by a data version.
+"""Cached dashboard, completeness and report data and page bodies, invalidated by a data version.
 
 **The version.** Migration ``indicators.0004_data_version`` keeps one row,
-``indicators_data_version``, and a statement-level trigger (AFTER INSERT, UPDATE, DELETE,
-TRUNCATE) on every table results are computed from: figures, agencies, periods, plans, focus
-areas, indicators, targets. Each such statement sets the row to ``nextval`` of a sequence. This
-holds whoever writes: the ORM, raw SQL, ``COPY`` (bench/generate.py, imports: COPY fires the
-INSERT triggers), the admin, a management command, ``flush`` (TRUNCATE).
+``indicators_data_version``, whose number changes when a transaction that wrote to any table
+results are computed from (figures and their history, agencies, periods, plans, focus areas,
+indicators, targets) commits: a statement-level trigger notes the transaction, a deferred
+constraint trigger takes the next value of a sequence at commit. This holds whoever writes: the
+ORM, raw SQL, ``COPY`` (bench/generate.py, imports: COPY fires the INSERT triggers), the admin, a
+management command, ``flush`` (TRUNCATE).
 
 **The key.** A cached value is stored under (name, data version, language, arguments). A new
 version is a new key, so nothing is ever deleted to invalidate: old entries are simply never
 asked for again and age out of the cache (LRU, ``MAX_ENTRIES``).
 
 **Why it is correct.**
-- *Rollback.* The row is updated inside the writer's transaction, so a rollback restores the old
-  version, whose entries were computed from the old data. The sequence is not transactional: a
-  number drawn by a transaction that rolled back is never drawn again, so what such a transaction
-  cached under its own (uncommitted) number can never be read by anyone else.
-- *Readers racing a writer.* A reader reads the version first and the figures afterwards
-  (READ COMMITTED). The figures it reads include at least everything committed up to that version,
-  perhaps more: an entry never holds data *older* than its version, and once a newer version is
-  committed every later request reads the newer number.
+- *Read the version first.* ``VersionFirstMiddleware`` reads the version at the start of every
+  GET/HEAD request, before the view reads any data (periods, the agency, the default period...).
+  Under READ COMMITTED everything the view reads afterwards is at least as new as that version,
+  so an entry never holds data *older* than its key; and once a newer version is committed,
+  every later request reads the newer number.
+- *Rollback.* A transaction that rolls back bumps nothing and its data never existed. Inside a
+  writing transaction, cached reads show the state before it until it commits; no view renders
+  cached pages inside a writing transaction (they redirect after a POST).
 - *Several workers.* Each gunicorn worker has its own in-memory cache (``LocMemCache``), but the
   version lives in PostgreSQL, so a change made through any worker (or outside the app) changes
   the key for all of them on their next request. No cross-process message is needed.
-- *Writers* wait for each other on the one row until commit (a long import holds it for its
-  whole transaction): the price of a version that is exact.
+- *Writers* do not wait for each other on the version row: it is updated at commit, so its lock
+  lasts only to the end of the commit (no queue behind a long import, no deadlock through it).
+- *Restore.* ``restore_db`` moves the sequence past every number handed out before the restore
+  (``database_dump.restore``), so a running worker cannot take restored data for a version it
+  cached before.
 
-**One query per request.** ``request_started`` marks GET and HEAD requests (which write
-nothing): the version is read once, on first use, and kept until ``request_finished``. Other
-requests and code outside a request (commands, tests calling functions) read it per call.
+**One query per request.** The version read at the start is kept until ``request_finished``.
+Other requests and code outside a request (commands, tests calling functions) read it per call.
 
 **Switch.** ``settings.RESULTS_CACHE`` (env ``RESULTS_CACHE``, on by default) turns caching off;
 the test suite turns it off so query-count tests measure the computation, and
-``tests/test_data_version.py`` turns it on. Cached values are data, not HTML, and never depend on
-the user: callers put whatever user-specific filter applies (e.g. visible agencies) into the key.
+``tests/test_data_version.py`` turns it on. Cached values never depend on the user: the page
+bodies hold no user, permission or CSRF data, and callers put whatever user-specific filter
+applies (e.g. visible agencies) into the key.
 """
 
 from __future__ import annotations
@@ -75,6 +79,18 @@ def current_version() -> int | None:
     if memo is _UNREAD:
         _request.version = read_version()
     return _request.version
+
+
+class VersionFirstMiddleware:
+    """Read the data version before the view reads anything (see "Read the version first")."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method in SAFE_METHODS and getattr(settings, "RESULTS_CACHE", True):
+            current_version()
+        return self.get_response(request)
 
 
 def _request_started(sender, environ=None, **kwargs) -> None:

@@ -115,13 +115,41 @@ def backup(path: Path) -> Path:
 
 
 def restore(path: Path) -> None:
-    """Replace the database's content with the dump in ``path``, all or nothing. Other
-    connections to the database (a running app) must be closed first, or the restore waits
-    for their locks."""
+    """Replace the database's content with the dump in ``path``, all or nothing. Stop the app
+    first (README): a request in flight during the restore may fail or wait.
+
+    The dump puts the data-version sequence back where it was at backup time, so the numbers
+    handed out since would be handed out again, and a running worker could serve a page it
+    cached before the restore under a reused number. So the sequence is moved past every number
+    used before the restore, and the version set to a fresh one (``indicators.data_version``)."""
     if not path.is_file():
         raise ToolError(f"Không có tệp sao lưu {path}.")
     program = pg_program("pg_restore", server_major_version())
+    used = _last_data_version()
     connection.close()  # our own connection would hold locks on the tables being dropped
     args, env = _connection_args()
     cmd = [program, "--clean", "--if-exists", "--no-owner", "--single-transaction"]
     _run([*cmd, "--exit-on-error", *args, str(path)], env)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('indicators_data_version_seq') IS NOT NULL")
+        if not cursor.fetchone()[0]:  # a dump from before the data version existed
+            return
+        cursor.execute(
+            "SELECT setval('indicators_data_version_seq', "
+            "greatest(%s, (SELECT last_value FROM indicators_data_version_seq)))",
+            [used],
+        )
+        cursor.execute(
+            "UPDATE indicators_data_version SET version = nextval('indicators_data_version_seq'),"
+            " changed_at = now() WHERE id = 1"
+        )
+
+
+def _last_data_version() -> int:
+    """The last number the data-version sequence handed out (1 before any migration)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('indicators_data_version_seq') IS NOT NULL")
+        if not cursor.fetchone()[0]:
+            return 1
+        cursor.execute("SELECT last_value FROM indicators_data_version_seq")
+        return cursor.fetchone()[0]

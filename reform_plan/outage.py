@@ -24,24 +24,36 @@ from django.views import defaults
 # Seconds after which a browser or client may try again.
 RETRY_AFTER_SECONDS = 60
 
-OUTAGE_ERRORS = (
-    db.OperationalError,
-    db.InterfaceError,
-    psycopg.OperationalError,
-    psycopg.InterfaceError,
-)
+# SQLSTATEs that mean "the server is going away or cannot take us now": admin or crash
+# shutdown, starting up, too many connections. Class 08 (connection exceptions) too.
+OUTAGE_SQLSTATES = {"57P01", "57P02", "57P03", "53300"}
 
 
 def is_database_outage(exc: BaseException | None) -> bool:
     """True when ``exc`` (or an exception it was raised from) means the database is unreachable
-    or the connection was lost. Constraint violations and bad SQL are bugs, not outages."""
+    or the connection was lost. psycopg's SQLSTATE decides when there is one: none (the client
+    could not talk to the server), class 08 or the codes above. Other operational errors — a
+    deadlock, a serialization failure, a statement or lock timeout, a full disk — are failures of
+    this request, not an outage: they get the ordinary 500 page, never "try again in a minute,
+    nothing was lost". Django's own connection errors without a psycopg cause ("connection
+    already closed") count as an outage; constraint violations and bad SQL are bugs."""
     seen = 0
     while exc is not None and seen < 5:
-        if isinstance(exc, OUTAGE_ERRORS):
+        if isinstance(exc, psycopg.Error):
+            if not isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError)):
+                return False
+            state = exc.sqlstate
+            return state is None or state.startswith("08") or state in OUTAGE_SQLSTATES
+        if isinstance(exc, (db.OperationalError, db.InterfaceError)) and not _psycopg_cause(exc):
             return True
         exc = exc.__cause__ or exc.__context__
         seen += 1
     return False
+
+
+def _psycopg_cause(exc: BaseException) -> bool:
+    cause = exc.__cause__ or exc.__context__
+    return isinstance(cause, psycopg.Error)
 
 
 def outage_response() -> HttpResponse:

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from indicators import workflow
+from indicators import data_version, workflow
 from indicators.measurements import Figures
 from indicators.models import Agency, Measurement, Period
 from targets.models import Indicator
@@ -66,9 +66,12 @@ def test_backup_then_restore_gives_back_every_figure_and_its_history(
     Measurement.objects.get(agency__code="SNV", period__code="2021-Q1").delete()
     save("STP", "2021-Q4", 50, user=officer_a)
     assert snapshot() != before
+    used = data_version.read_version()
 
     call_command("restore_db", str(dump), yes=True)
     assert snapshot() == before
+    # the dump held an older data version: it is not handed out again (no stale cache entry)
+    assert data_version.read_version() > used
     # the database is usable again: writing continues from where it was
     assert save("STP", "2021-Q4", 55, user=officer_a).version == 1
 

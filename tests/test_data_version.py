@@ -1,6 +1,9 @@
 """Cached results (indicators/data_version.py): a cached page issues fewer queries, and any
 change to the figures, through the ORM, raw SQL or COPY, shows at once; a change rolled back
-leaves the old figure; two workers with separate caches both see a change."""
+leaves the old figure; two workers with separate caches both see a change.
+
+These tests commit (``transaction=True``): the version moves when a writing transaction commits.
+"""
 
 import pytest
 from django.conf import settings
@@ -13,6 +16,8 @@ from indicators import data_version
 from indicators.models import Measurement
 
 OVERVIEW = reverse("home") + "?period=2021-Q1"
+
+pytestmark = pytest.mark.usefixtures("transactional_db")
 
 
 @pytest.fixture
@@ -78,6 +83,10 @@ def test_a_cached_page_reads_only_the_version_then_shows_changes(cached, viewer,
         assert "73,0%" in page(viewer)
     version_reads = [q for q in second.captured_queries if "indicators_data_version" in q["sql"]]
     assert len(version_reads) == 1  # once per request, not per cached call
+    # ... and before the view reads any data, so nothing older than the version is cached
+    sqls = [q["sql"] for q in first.captured_queries]
+    at = next(i for i, sql in enumerate(sqls) if "indicators_data_version" in sql)
+    assert not [sql for sql in sqls[:at] if '"indicators_' in sql or '"targets_' in sql]
     assert len(second) <= len(first) - 5, (len(first), len(second))
 
     figure.numerator = 61
@@ -92,10 +101,12 @@ def test_a_cached_page_reads_only_the_version_then_shows_changes(cached, viewer,
 
 def test_a_change_rolled_back_leaves_the_old_figure(cached, viewer, figure):
     assert "73,0%" in page(viewer)
+    before = data_version.read_version()
     with pytest.raises(RuntimeError), transaction.atomic():
         set_numerator(figure.pk, 61)
-        assert "61,0%" in page(viewer)  # the writer sees its own change
+        assert data_version.read_version() == before  # the version moves at commit only
         raise RuntimeError("roll back")
+    assert data_version.read_version() == before
     text = page(viewer)
     assert "73,0%" in text and "61,0%" not in text
     set_numerator(figure.pk, 61)  # a later commit with the same figure: not the rolled-back entry
@@ -149,3 +160,46 @@ def test_cached_completeness_is_kept_per_visible_agencies(cached, client, staff,
     client.force_login(staff)
     Measurement.objects.filter(pk=figure.pk).update(status=Measurement.Status.APPROVED)
     assert page(client, url).count("wf-approved") == 1
+
+
+def test_a_writer_does_not_wait_for_another_open_writing_transaction(measure):
+    """The version moves at commit: an open transaction that wrote a figure (a long import, a
+    grid being saved) does not make another writer wait, so two writers locking figures in
+    opposite orders cannot deadlock through the version row."""
+    import threading
+
+    from django.db import connection as main_connection
+
+    first = measure("ho_so_dung_han", "STP", "2021-Q1", 73, 100)
+    second = measure("ho_so_dung_han", "SYT", "2021-Q1", 80, 100)
+    before = data_version.read_version()
+    wrote, release, errors = threading.Event(), threading.Event(), []
+
+    def open_writer():
+        from django.db import connection
+
+        try:
+            with transaction.atomic():
+                set_numerator(first.pk, 74)
+                wrote.set()
+                release.wait(10)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=open_writer)
+    thread.start()
+    try:
+        assert wrote.wait(10)
+        with main_connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")  # the old design waited here forever
+        set_numerator(second.pk, 81)
+        assert data_version.read_version() > before  # committed: the version moved
+    finally:
+        release.set()
+        thread.join(10)
+        with main_connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = 0")
+    assert not errors, errors
+    assert Measurement.objects.get(pk=first.pk).numerator == 74

@@ -119,3 +119,23 @@ def test_unreachable_server_answers_503_then_recovers(transactional_db, staff):
         connection.settings_dict["HOST"] = host
     assert_outage_page(response)
     assert client.get(PAGE).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        psycopg.errors.DeadlockDetected("deadlock detected"),
+        psycopg.errors.SerializationFailure("could not serialize access"),
+        psycopg.errors.QueryCanceled("canceling statement due to statement timeout"),
+        psycopg.errors.DiskFull("could not extend file"),
+    ],
+    ids=lambda e: type(e).__name__,
+)
+def test_a_failed_statement_is_not_called_an_outage(error):
+    """Only a lost or refused connection is an outage; a deadlock or a timeout fails this
+    request (500), it must not tell people that nothing was lost and to come back later."""
+    wrapped = db.OperationalError(str(error))
+    wrapped.__cause__ = error
+    assert not outage.is_database_outage(wrapped)
+    assert outage.is_database_outage(psycopg.errors.AdminShutdown("terminating connection"))
+    assert outage.is_database_outage(psycopg.errors.ConnectionFailure("connection failure"))
