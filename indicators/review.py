@@ -3,6 +3,7 @@ reopen; evidence files; the change history searchable by agency."""
 
 from __future__ import annotations
 
+import dataclasses
 from functools import partial
 
 from django.conf import settings
@@ -282,8 +283,8 @@ def completeness_xlsx(request: HtmxHttpRequest) -> HttpResponse:
         form, period, report, _key = _completeness(request)
     except BadFilter:
         return HttpResponse(_("Bộ lọc không hợp lệ."), status=400)
-    report = report()
-    report.lines = _filtered(report.lines, form.cleaned_data)
+    full = report()  # may be the cached object: filter a copy
+    report = dataclasses.replace(full, lines=_filtered(full.lines, form.cleaned_data))
     response = HttpResponse(excel.completeness_workbook(report), content_type=excel.XLSX)
     response["Content-Disposition"] = f'attachment; filename="tinh-hinh-bao-cao-{period.code}.xlsx"'
     return response
