@@ -455,7 +455,7 @@ def heatmap_chart(
             {
                 "type": "heatmap",
                 "z": z,
-                "x": [wrap(target_label(t), 16) for t in targets],
+                "x": [wrap(target_label(t), 10) for t in targets],
                 "y": [name for name, _ in agencies],
                 "text": text,
                 "texttemplate": "%{text}",
@@ -477,6 +477,8 @@ def heatmap_chart(
                 "automargin": True,
                 "fixedrange": True,
                 "tickangle": 0,
+                # about 70 px a column: short lines at a smaller size, so labels never overlap
+                "tickfont": {"size": 10},
                 "showgrid": False,
             },
             yaxis={
