@@ -72,7 +72,13 @@ class Chart:
 
 
 def chart_csv(chart: Chart, filename: str) -> HttpResponse:
-    """The chart's table as CSV (UTF-8 with BOM, so spreadsheet programs read the accents)."""
+    """The chart's table as CSV (UTF-8 with BOM, so spreadsheet programs read the accents).
+
+    No cell is escaped against spreadsheet formulas ("CSV injection"): every cell is text we
+    build from our own data (agency, target and indicator names, periods, numbers and rates
+    formatted here), never text a user typed such as a note. A leading ``-`` is a negative
+    number and must stay one. A CSV that ever carries user text must prefix a value starting
+    with ``=``, ``+``, ``-`` or ``@`` with an apostrophe."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}-{chart.id}.csv"'
     response.write("\ufeff")

@@ -15,6 +15,7 @@ from openpyxl.utils import get_column_letter
 from indicators.formatting import format_percent
 from indicators.imports import COLUMNS, OPTIONAL_COLUMNS
 from indicators.models import Measurement, Period
+from indicators.workbooks import append_row
 from indicators.workflow import Completeness
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -46,14 +47,15 @@ def template_workbook(period: Period, pairs: list, existing: dict) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "So lieu"
-    sheet.append(COLUMNS + OPTIONAL_COLUMNS + INFO_COLUMNS)
+    append_row(sheet, COLUMNS + OPTIONAL_COLUMNS + INFO_COLUMNS)
     rank_label = gettext("Thứ hạng (cột value, 1–63)")
     score_label = gettext("Điểm số (cột score, nếu có)")
     missing = gettext("Chưa nhập")
     for agency, target in pairs:
         indicator = target.indicator
         m: Measurement | None = existing.get((agency.pk, indicator.pk))
-        sheet.append(
+        append_row(
+            sheet,
             [
                 period.code,
                 agency.code,
@@ -68,7 +70,7 @@ def template_workbook(period: Period, pairs: list, existing: dict) -> bytes:
                 indicator.numerator_label or rank_label,
                 indicator.denominator_label or score_label,
                 m.get_status_display() if m else missing,
-            ]
+            ],
         )
     for row in sheet.iter_rows(min_row=2, min_col=4, max_col=8):
         for cell in row:
@@ -99,7 +101,7 @@ def template_workbook(period: Period, pairs: list, existing: dict) -> bytes:
             ),
         ],
     ):
-        guide.append(line)
+        append_row(guide, line)
     guide.column_dimensions["A"].width = 20
     guide.column_dimensions["B"].width = 100
     return _save(workbook)
@@ -118,21 +120,24 @@ def completeness_workbook(report: Completeness) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Don vi"
-    sheet.append(
+    append_row(
+        sheet,
         [gettext("Mã"), gettext("Đơn vị"), gettext("Cấp"), gettext("Đơn vị cấp trên")]
         + [i.short_name for i in report.indicators]
-        + [gettext("Phải báo cáo"), gettext("Đã nhận"), gettext("Đúng hạn")]
+        + [gettext("Phải báo cáo"), gettext("Đã nhận"), gettext("Đúng hạn")],
     )
     for line in report.lines:
         a = line.agency
-        sheet.append(
+        append_row(
+            sheet,
             [a.code, a.name, a.get_level_display(), a.parent.name if a.parent else ""]
             + [_cell_text(c) for c in line.cells]
-            + [line.tally.expected, line.tally.received, line.tally.on_time]
+            + [line.tally.expected, line.tally.received, line.tally.on_time],
         )
     _finish(sheet, [10, 32, 12, 24] + [16] * len(report.indicators) + [12, 10, 10])
     summary = workbook.create_sheet("Theo huyen")
-    summary.append(
+    append_row(
+        summary,
         [
             gettext("Địa bàn"),
             gettext("Phải báo cáo"),
@@ -140,10 +145,11 @@ def completeness_workbook(report: Completeness) -> bytes:
             gettext("Đúng hạn"),
             gettext("Tỷ lệ báo cáo"),
             gettext("Tỷ lệ đúng hạn"),
-        ]
+        ],
     )
     for tally in [*report.districts, report.total]:
-        summary.append(
+        append_row(
+            summary,
             [
                 tally.name,
                 tally.expected,
@@ -151,7 +157,7 @@ def completeness_workbook(report: Completeness) -> bytes:
                 tally.on_time,
                 format_percent(tally.rate),
                 format_percent(tally.on_time_rate),
-            ]
+            ],
         )
     _finish(summary, [40, 14, 10, 10, 14, 14])
     return _save(workbook)

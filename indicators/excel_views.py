@@ -24,7 +24,7 @@ from indicators.entry_forms import (
     TemplateDownloadForm,
     plan_targets_for,
 )
-from indicators.imports import ImportFileError, apply_import
+from indicators.imports import ImportConflict, ImportFileError, apply_import
 from indicators.models import Measurement
 
 UPLOAD_DIR = "imports"
@@ -163,7 +163,14 @@ def excel_confirm(request: HtmxHttpRequest) -> HttpResponse:
     status = (
         Measurement.Status.SUBMITTED if form.cleaned_data["submit"] else Measurement.Status.DRAFT
     )
-    written = apply_import(plan, status=status, user=request.user)
+    try:
+        written = apply_import(plan, status=status, user=request.user)
+    except ImportConflict as exc:  # changed between this check and the write: show it afresh
+        messages.error(
+            request, f"{exc} " + _("Vui lòng xem lại bản xem trước mới rồi xác nhận lại.")
+        )
+        plan = excel.plan_upload(data, saved["name"], request.user, settings.IMPORT_MAX_UPLOAD_ROWS)
+        return _preview(request, plan, token, saved["name"], status=409)
     _stored(token).unlink(missing_ok=True)
     del request.session[f"import-{token}"]
     messages.success(

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+import psycopg
+from django.db import IntegrityError, connection, transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
@@ -263,7 +264,77 @@ def _insert_new_figures(changes: list[Change], *, status: str, user) -> None:
                 copy.write_row((*row, now, "", "+", user_id))
 
 
-@transaction.atomic
+# Rows locked per query when an import checks the figures it will change (``_changed_since``).
+LOCK_CHUNK = 10_000
+# Changed figures named in a conflict message; the rest are counted.
+CONFLICT_NAMED = 10
+
+
+class ImportConflict(Exception):
+    """Figures changed (edited, approved, created…) between planning an import and applying it;
+    nothing was written. ``changes`` are the plan's changes whose figure is no longer as planned.
+    The message names them; the caller adds what to do (preview again, run the command again)."""
+
+    def __init__(self, changes: list[Change]):
+        self.changes = changes
+        names = [
+            gettext("%(agency)s – chỉ số %(indicator)s – kỳ %(period)s")
+            % {"agency": c.agency.name, "indicator": c.indicator.code, "period": c.period.code}
+            for c in changes[:CONFLICT_NAMED]
+        ]
+        if len(changes) > CONFLICT_NAMED:
+            names.append(
+                gettext("và %(n)s số liệu khác")
+                % {"n": format_number(len(changes) - CONFLICT_NAMED)}
+            )
+        super().__init__(
+            gettext(
+                "Chưa nhập dòng nào: trong lúc nhập, số liệu sau đã được người khác thay đổi, "
+                "duyệt hoặc nhập: %(figures)s."
+            )
+            % {"figures": "; ".join(names)}
+        )
+
+
+def _created_since(creates: list[Change]) -> list[Change]:
+    """The planned-new figures that exist now (one query)."""
+    if not creates:
+        return []
+    keys = [(c.indicator.pk, c.agency.pk, c.period.pk) for c in creates]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT m.indicator_id, m.agency_id, m.period_id FROM {MEASUREMENT_TABLE} m "
+            "JOIN unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS k(i, a, p) "
+            "ON m.indicator_id = k.i AND m.agency_id = k.a AND m.period_id = k.p",
+            [[k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys]],
+        )
+        present = set(cursor.fetchall())
+    return [c for c, key in zip(creates, keys, strict=True) if key in present]
+
+
+def _changed_since(creates: list[Change], updates: list[Change]) -> list[Change]:
+    """The plan's changes whose figure is no longer what the plan saw: a figure to update whose
+    version moved (edited, approved, returned) or that is gone, a figure to create that exists.
+
+    Locks the figures to update (``SELECT … FOR UPDATE``, in id order so that two imports cannot
+    deadlock) until the transaction ends, so none can change before they are written: one query
+    per ``LOCK_CHUNK`` figures. A figure created after this check still makes the insert fail on
+    the unique key; ``apply_import`` reports it the same way."""
+    seen = {c.old.pk: c for c in updates}
+    ids = sorted(seen)
+    current: dict[int, int] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), LOCK_CHUNK):
+            cursor.execute(
+                f"SELECT id, version FROM {MEASUREMENT_TABLE} WHERE id = ANY(%s) "
+                "ORDER BY id FOR UPDATE",
+                [ids[start : start + LOCK_CHUNK]],
+            )
+            current.update(cursor.fetchall())
+    moved = [c for pk, c in seen.items() if current.get(pk) != c.old.version]
+    return sorted(moved + _created_since(creates), key=lambda c: c.row)
+
+
 def apply_import(plan: ImportPlan, *, status: str, user=None) -> int:
     """Write every change of a checked plan in one transaction; return how many were written.
 
@@ -271,14 +342,34 @@ def apply_import(plan: ImportPlan, *, status: str, user=None) -> int:
     figures take ``status`` and a new version. Imported figures are real: one that replaces a
     demo figure is no longer marked as demo. New figures are inserted with COPY
     (``_insert_new_figures``), changed ones with Django's bulk update; both with history.
+
+    Nothing is overwritten unseen: the plan was made outside this transaction, so each figure it
+    changes must still be as the plan saw it (same version; a new one still absent), checked
+    with the figures locked (``_changed_since``). Otherwise nothing is written and
+    ``ImportConflict`` names the figures that changed.
     """
     if not plan.ok:
         raise ValueError("refusing to import a file with errors")
     creates = [change for change in plan.changes if change.old is None]
-    updates = []
-    for change in plan.changes:
-        if change.old is None:
-            continue
+    updates = [change for change in plan.changes if change.old is not None]
+    try:
+        with transaction.atomic():
+            if changed := _changed_since(creates, updates):
+                raise ImportConflict(changed)
+            if creates:
+                _insert_new_figures(creates, status=status, user=user)
+            _update_figures(updates, status=status, user=user)
+    except (IntegrityError, psycopg.IntegrityError):  # COPY's errors come from psycopg itself
+        # A figure was created between the check and the insert (rolled back by now).
+        if changed := _created_since(creates):
+            raise ImportConflict(changed) from None
+        raise
+    return len(creates) + len(updates)
+
+
+def _update_figures(updates: list[Change], *, status: str, user) -> None:
+    changed = []
+    for change in updates:
         f = change.new
         m = change.old
         m.numerator, m.denominator, m.rank, m.score, m.note = (
@@ -291,12 +382,10 @@ def apply_import(plan: ImportPlan, *, status: str, user=None) -> int:
         m.status, m.entered_by, m.version = status, user, m.version + 1
         m.is_demo = False  # a real figure replaces a demo one; seed_demo --reset keeps it
         m.entered_at = timezone.now()
-        updates.append(m)
-    if creates:
-        _insert_new_figures(creates, status=status, user=user)
-    if updates:
+        changed.append(m)
+    if changed:
         bulk_update_with_history(
-            updates,
+            changed,
             Measurement,
             [
                 "numerator",
@@ -313,4 +402,3 @@ def apply_import(plan: ImportPlan, *, status: str, user=None) -> int:
             batch_size=2000,
             default_user=user,
         )
-    return len(creates) + len(updates)

@@ -8,6 +8,7 @@ from openpyxl.utils import get_column_letter
 
 from indicators.formatting import floor_decimal
 from indicators.report import Report
+from indicators.workbooks import append_row
 
 HEADERS = [
     "STT",
@@ -30,17 +31,18 @@ def report_workbook(report: Report) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "Chỉ tiêu"
-    ws.append([f"Kết quả thực hiện các chỉ tiêu CCHC theo Kế hoạch số {report.plan.number}"])
-    ws.append(
+    append_row(ws, [f"Kết quả thực hiện các chỉ tiêu CCHC theo Kế hoạch số {report.plan.number}"])
+    append_row(
+        ws,
         [
             f"Kỳ: {report.period.label}; phạm vi: {report.scope.label}; số liệu tính đến "
             f"{report.taken_at:%H:%M %d/%m/%Y}"
-        ]
+        ],
     )
     if report.has_demo:
-        ws.append(["SỐ LIỆU MINH HỌA – không phải số liệu chính thức"])
-    ws.append([])
-    ws.append(HEADERS)
+        append_row(ws, ["SỐ LIỆU MINH HỌA – không phải số liệu chính thức"])
+    append_row(ws, [])
+    append_row(ws, HEADERS)
     header_row = ws.max_row
     for cell in ws[header_row]:
         cell.font = Font(bold=True)
@@ -50,7 +52,8 @@ def report_workbook(report: Report) -> bytes:
         else:
             actual = None if r.value is None else float(floor_decimal(r.value, 2))
         gap = None if r.gap is None else float(floor_decimal(r.gap, 2))
-        ws.append(
+        append_row(
+            ws,
             [
                 n,
                 r.target.code,
@@ -63,7 +66,7 @@ def report_workbook(report: Report) -> bytes:
                 gap,
                 r.reported,
                 r.expected,
-            ]
+            ],
         )
         if not r.is_rank:
             ws.cell(ws.max_row, 7).number_format = '0.00"%"'

@@ -3,7 +3,13 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from indicators.imports import ImportFileError, apply_import, plan_import, read_table
+from indicators.imports import (
+    ImportConflict,
+    ImportFileError,
+    apply_import,
+    plan_import,
+    read_table,
+)
 from indicators.models import Measurement
 
 
@@ -37,5 +43,8 @@ class Command(BaseCommand):
             for error in plan.errors:
                 self.stderr.write(str(error))
             raise CommandError(f"{len(plan.errors)} lỗi; chưa nhập dòng nào.")
-        written = apply_import(plan, status=status)
+        try:
+            written = apply_import(plan, status=status)
+        except ImportConflict as exc:
+            raise CommandError(f"{exc} Hãy chạy lại lệnh để kiểm tra và nhập lại.") from exc
         self.stdout.write(f"Đã nhập {written} dòng thay đổi; {plan.unchanged} dòng không đổi.")
