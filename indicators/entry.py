@@ -230,7 +230,7 @@ def _grid_setup(request, period_code: str, indicator_code: str, data, *, with_ro
     if not with_rows:
         return period, form, target, [], None
     agencies, pages = paging.paginate(
-        list(agencies_for_grid(request.user, level, district)),
+        agencies_for_grid(request.user, level, district),
         paging.page_number(request.GET.get(paging.PARAM)),
         paging.query_without_page(request.GET),
     )

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.db.models import QuerySet
+
 PAGE_SIZE = 200
 PARAM = "trang"
 
@@ -36,17 +38,19 @@ def page_number(value) -> int:
     return max(number, 1)
 
 
-def paginate(rows: list, number: int | None, query: str, size: int | None = None):
+def paginate(rows: list | QuerySet, number: int | None, query: str, size: int | None = None):
     """(the rows of page ``number``, PageLinks); past the last page, the last page. ``query``
-    is the page's query string without ``trang``."""
+    is the page's query string without ``trang``. A QuerySet is counted and cut in the
+    database (two queries), so only one page of rows is ever loaded."""
     size = size or PAGE_SIZE
-    count = max(1, -(-len(rows) // size))
+    total = rows.count() if isinstance(rows, QuerySet) else len(rows)
+    count = max(1, -(-total // size))
     number = min(max(number or 1, 1), count)
     start = (number - 1) * size
-    shown = rows[start : start + size]
+    shown = list(rows[start : start + size])
     sep = "&" if query else ""
     links = [(n, f"{query}{sep}{PARAM}={n}" if n > 1 else query) for n in range(1, count + 1)]
-    return shown, PageLinks(number, count, start + 1, start + len(shown), len(rows), links)
+    return shown, PageLinks(number, count, start + 1, start + len(shown), total, links)
 
 
 def query_without_page(params) -> str:

@@ -3,11 +3,22 @@
 Rule (README, "Bảo mật"): after ``AXES_FAILURE_LIMIT`` wrong passwords for one username from one
 address, that pair is refused for ``AXES_COOLOFF_TIME``, even with the
 right password. The answer is 429 with a Vietnamese page saying what happened, how long it lasts
-and whom to contact.
+and whom to contact. Sở Nội vụ staff lift locks on the page ``lockouts``.
 """
 
+from axes.models import AccessAttempt
+from axes.utils import reset
+from django import forms
 from django.conf import settings
-from django.shortcuts import render
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from indicators.text_input import RejectControlCharacters
 
 
 def locked_out(request, original_response=None, credentials=None):
@@ -20,3 +31,34 @@ def locked_out(request, original_response=None, credentials=None):
         "cooloff_minutes": minutes,
     }
     return render(request, "registration/locked_out.html", context, status=429)
+
+
+class UnlockForm(RejectControlCharacters, forms.Form):
+    username = forms.CharField(label=gettext_lazy("Tên đăng nhập"), max_length=150)
+
+
+def current_lockouts():
+    """The username+address pairs locked out now: at least ``AXES_FAILURE_LIMIT`` failures,
+    the last one within ``AXES_COOLOFF_TIME``."""
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    return AccessAttempt.objects.filter(
+        failures_since_start__gte=settings.AXES_FAILURE_LIMIT, attempt_time__gte=since
+    ).order_by("-attempt_time")
+
+
+@permission_required("indicators.approve_measurement", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def lockouts(request):
+    """Sở Nội vụ staff see who is locked out and lift a lock at once (issue #8: the lockout is
+    "reset by staff"; they are the people officers call). Lifting a lock removes the username's
+    failed attempts from every address."""
+    form = UnlockForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        username = form.cleaned_data["username"]
+        if reset(username=username):
+            messages.success(request, _("Đã mở khóa tài khoản %(u)s.") % {"u": username})
+            return redirect("lockouts")
+        form.add_error("username", _("Tài khoản này không bị khóa."))
+    context = {"form": form, "attempts": current_lockouts()}
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "registration/lockouts.html", context, status=status)

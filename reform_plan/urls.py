@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
 from indicators import dashboards
+from reform_plan import lockout
 from targets import views as target_views
 
 admin.site.site_header = _("Quản trị Chỉ số CCHC An Giang")
@@ -17,6 +18,7 @@ urlpatterns = [
     path("ke-hoach/", target_views.plan_detail, name="plan-detail"),
     path("dang-nhap/", auth_views.LoginView.as_view(), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
+    path("khoa-dang-nhap/", lockout.lockouts, name="lockouts"),
     # Switching language must work on the login page too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("quan-tri/", admin.site.urls),

@@ -67,6 +67,10 @@ MATRIX: dict[str, Entry] = {
     "plan-detail": Entry(get=(L, 200, 200, 200, 200, 200, 200), post=NO_POST),
     "login": Entry(get=(200,) * 7, post=(200,) * 7),  # empty POST: the form with its errors
     "logout": Entry(get=NO_GET, post=(L,) * 7),
+    # Sở Nội vụ staff lift login lockouts; an empty POST is the form with its error
+    "lockouts": Entry(
+        get=(L, 403, 403, 200, 403, 403, 200), post=(L, 403, 403, 400, 403, 403, 400)
+    ),
     "set_language": Entry(get=(R,) * 7, post=(R,) * 7),
     # Dashboards: viewers and staff; officers enter figures, they do not browse dashboards.
     "dashboard-target": Entry(get=DASHBOARD, post=NO_POST, kwargs={"code": INDICATOR}),

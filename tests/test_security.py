@@ -78,6 +78,35 @@ def test_the_reset_command_lifts_a_lockout(client, staff):
     assert response.status_code == 302 and response["Location"] == reverse("home")
 
 
+def test_staff_see_a_lockout_and_lift_it_on_their_page(client, staff, leader):
+    """Reset by staff (issue #8): Sở Nội vụ staff list the locked accounts and unlock one."""
+    for attempt in range(5):
+        _login(client, f"sai-{attempt}", username="lanhdao")
+    assert _login(client, PASSWORD, username="lanhdao").status_code == 429
+
+    staff_client = client.__class__()
+    staff_client.force_login(staff)
+    page = staff_client.get(reverse("lockouts")).content.decode()
+    assert "lanhdao" in page and "Mở khóa" in page
+
+    refused = staff_client.post(reverse("lockouts"), {"username": "khong-ai-ca"})
+    assert refused.status_code == 400
+    assert "Tài khoản này không bị khóa." in refused.content.decode()
+
+    done = staff_client.post(reverse("lockouts"), {"username": "lanhdao"}, follow=True)
+    assert "Đã mở khóa tài khoản lanhdao." in done.content.decode()
+    assert "lanhdao" not in done.content.decode().split("<tbody>")[1].split("</tbody>")[0]
+    response = _login(client, PASSWORD, username="lanhdao")
+    assert response.status_code == 302 and response["Location"] == reverse("home")
+
+
+def test_only_staff_may_lift_a_lockout(client, leader, officer_a):
+    for user in (leader, officer_a):
+        client.force_login(user)
+        assert client.get(reverse("lockouts")).status_code == 403
+        assert client.post(reverse("lockouts"), {"username": "x"}).status_code == 403
+
+
 def test_successful_logins_never_lock(client, staff):
     for _ in range(7):
         assert _login(client, PASSWORD).status_code == 302
