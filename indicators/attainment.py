@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.utils.translation import gettext, ngettext
@@ -73,6 +73,13 @@ def rate_of(numerator: int, denominator: int) -> Fraction | None:
     return Fraction(numerator * 100, denominator)
 
 
+@lru_cache(maxsize=1024)
+def exact(number: Decimal | int) -> Fraction:
+    """``number`` as an exact fraction; remembered, as thresholds and bands repeat for every
+    agency of a target (building a Fraction from a Decimal is the slow part of a status)."""
+    return Fraction(number)
+
+
 def status_for(value: Fraction | int | None, target: Target) -> Status:
     """Compare an exact value with the target's threshold and warning band.
 
@@ -81,9 +88,9 @@ def status_for(value: Fraction | int | None, target: Target) -> Status:
     """
     if value is None:
         return Status.NO_DATA
-    value = Fraction(value)
-    threshold = Fraction(target.threshold)
-    band = Fraction(target.warning_band)
+    value = value if isinstance(value, Fraction) else Fraction(value)
+    threshold = exact(target.threshold)
+    band = exact(target.warning_band)
     if target.comparator == Target.Comparator.GTE:
         if value >= threshold:
             return Status.MET
@@ -100,9 +107,10 @@ def gap_for(value: Fraction | int | None, target: Target) -> Fraction | None:
     """
     if value is None:
         return None
+    value = value if isinstance(value, Fraction) else Fraction(value)
     if target.comparator == Target.Comparator.GTE:
-        return Fraction(value) - Fraction(target.threshold)
-    return Fraction(target.threshold) - Fraction(value)
+        return value - exact(target.threshold)
+    return exact(target.threshold) - value
 
 
 # --- Results ------------------------------------------------------------------------------------

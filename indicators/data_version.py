@@ -21,14 +21,28 @@ asked for again and age out of the cache (LRU, ``MAX_ENTRIES``).
 - *Rollback.* A transaction that rolls back bumps nothing and its data never existed. Inside a
   writing transaction, cached reads show the state before it until it commits; no view renders
   cached pages inside a writing transaction (they redirect after a POST).
-- *Several workers.* Each gunicorn worker has its own in-memory cache (``LocMemCache``), but the
-  version lives in PostgreSQL, so a change made through any worker (or outside the app) changes
-  the key for all of them on their next request. No cross-process message is needed.
+- *Several workers.* The version lives in PostgreSQL, so a change made through any worker (or
+  outside the app) changes the key for all of them on their next request. No cross-process
+  message is needed.
+- *Deploys.* The key also holds ``code_version()``, a digest of the project's code, templates,
+  translations and static files and of the library versions, so new code never serves a body
+  the old code rendered, even from the shared table, which outlives restarts.
 - *Writers* do not wait for each other on the version row: it is updated at commit, so its lock
   lasts only to the end of the commit (no queue behind a long import, no deadlock through it).
 - *Restore.* ``restore_db`` moves the sequence past every number handed out before the restore
   (``database_dump.restore``), so a running worker cannot take restored data for a version it
   cached before.
+
+**Two tiers** (settings.CACHES). Each worker's memory (``results``, no query) is asked first;
+behind it, a table in the same PostgreSQL (``results_shared``, Django's database cache, migration
+``indicators.0005_results_cache``) shared by every worker and server: what one worker computed
+the others fetch in one query instead of computing it again. Keeping it in the database itself
+means the key needs no database identity (the benchmark's database and the app's cannot mix)
+and a restore empties it (``backup_db`` skips its rows). When neither tier has a value, the
+computation runs under a PostgreSQL advisory lock on the key, so that workers asked for the same
+missing value at once compute it once: the others wait, then read it from the table. Only the
+outermost ``remember`` of a request takes such a lock, so a worker never waits while holding
+one (no deadlock between nested values).
 
 **One query per request.** The version read at the start is kept until ``request_finished``.
 Other requests and code outside a request (commands, tests calling functions) read it per call.
@@ -42,9 +56,14 @@ applies (e.g. visible agencies) into the key.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from importlib import metadata
+from pathlib import Path
 from typing import TypeVar
 
 from django.conf import settings
@@ -56,6 +75,11 @@ from django.utils.translation import get_language
 T = TypeVar("T")
 
 CACHE_ALIAS = "results"
+SHARED_ALIAS = "results_shared"
+# what the cached bodies are made from (code_version)
+CODE_FOLDERS = ("reform_plan", "targets", "indicators", "templates", "locale", "static")
+CODE_SUFFIXES = {".py", ".html", ".txt", ".mo", ".css", ".js", ".svg"}
+LIBRARIES = ("django", "plotly", "weasyprint", "django-template-partials")
 SAFE_METHODS = {"GET", "HEAD"}
 
 _UNREAD = object()
@@ -107,27 +131,78 @@ def connect_signals() -> None:
     request_finished.connect(_request_finished, dispatch_uid="data_version_finished")
 
 
+@functools.cache
+def code_version() -> str:
+    """A digest of the code the cached values are made by: every source, template, translation
+    and static file of the project (path and content), and the versions of Python and of the
+    libraries that shape the output. Computed once per process (a few milliseconds)."""
+    digest = hashlib.sha256()
+    root = Path(settings.BASE_DIR)
+    for folder in CODE_FOLDERS:
+        for path in sorted((root / folder).rglob("*")):
+            if path.suffix in CODE_SUFFIXES and "migrations" not in path.parts and path.is_file():
+                digest.update(str(path.relative_to(root)).encode() + b"\0")
+                digest.update(path.read_bytes())
+    for library in LIBRARIES:
+        with suppress(metadata.PackageNotFoundError):
+            digest.update(f"{library}={metadata.version(library)}".encode())
+    digest.update(sys.version.encode())
+    return digest.hexdigest()[:12]
+
+
 def cache_key(name: str, version: int, parts: tuple) -> str:
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
-    return f"{name}:{version}:{get_language() or ''}:{digest}"
+    return f"{name}:{version}:{code_version()}:{get_language() or ''}:{digest}"
+
+
+@contextmanager
+def _computing(key: str) -> Iterator[bool]:
+    """Hold a session advisory lock on ``key`` while the value is computed, unless this thread
+    already holds one (nested ``remember``): yields whether the lock was taken."""
+    if getattr(_request, "computing", False):
+        yield False
+        return
+    lock_id = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [lock_id])
+    _request.computing = True
+    try:
+        yield True
+    finally:
+        _request.computing = False
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [lock_id])
 
 
 def remember(name: str, parts: tuple, compute: Callable[[], T]) -> T:
-    """``compute()``, or its value cached under (name, data version, language, ``parts``).
+    """``compute()``, or its value cached under (name, data version, code, language, ``parts``).
 
     ``parts`` must identify everything besides the data that the value depends on (primary
     keys, filters, the query string of links, the user's visible agencies); its ``repr`` is
-    hashed, so use plain values, not model instances.
+    hashed, so use plain values, not model instances. Asks this worker's memory, then the
+    shared table; computes only when neither has it (see "Two tiers").
     """
     if not getattr(settings, "RESULTS_CACHE", True):
         return compute()
     version = current_version()
     if version is None:  # table missing or emptied by hand: do not cache
         return compute()
-    cache = caches[CACHE_ALIAS]
+    local = caches[CACHE_ALIAS]
     key = cache_key(name, version, parts)
-    value = cache.get(key, _MISS)
-    if value is _MISS:
+    value = local.get(key, _MISS)
+    if value is not _MISS:
+        return value
+    shared = caches[SHARED_ALIAS] if SHARED_ALIAS in settings.CACHES else None
+    if shared is None:
         value = compute()
-        cache.set(key, value)
+    else:
+        value = shared.get(key, _MISS)
+        if value is _MISS:
+            with _computing(key) as locked:
+                # another worker may have stored it while this one waited for the lock
+                value = shared.get(key, _MISS) if locked else _MISS
+                if value is _MISS:
+                    value = compute()
+                    shared.set(key, value)
+    local.set(key, value)
     return value

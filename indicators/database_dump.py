@@ -104,12 +104,14 @@ def _run(cmd: list[str], env: dict) -> None:
 
 def backup(path: Path) -> Path:
     """Dump the whole database into ``path`` (custom format); return the path written.
-    The file appears only when the dump is complete (written beside it, then renamed)."""
+    The file appears only when the dump is complete (written beside it, then renamed). The
+    shared results cache is dumped empty: it is rebuilt on demand, and its PDFs are large."""
     program = pg_program("pg_dump", server_major_version())
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     args, env = _connection_args()
-    _run([program, "--format=custom", "--file", str(partial), *args], env)
+    skip = "--exclude-table-data=indicators_results_cache"
+    _run([program, "--format=custom", skip, "--file", str(partial), *args], env)
     partial.replace(path)
     return path
 

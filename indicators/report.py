@@ -8,6 +8,7 @@ and writes the summary paragraph in Vietnamese from the figures, so it is never 
 from __future__ import annotations
 
 import datetime
+import heapq
 from dataclasses import dataclass, field
 
 from django.db.models import Q
@@ -25,10 +26,16 @@ from indicators.attainment import (
 )
 from indicators.dashboard_forms import FilterChoices
 from indicators.models import ROMAN, Agency, Measurement, Period
-from targets.models import Plan, Target
+from targets.models import Level, Plan, Target
 
 LAGGARDS_PER_TARGET = 5
 MAX_NOTES = 60
+# Section IV names at most this many agencies (departments, then districts, then communes, in
+# the province's order); the rest are counted per level, and listed in full in annex II when
+# the annex is printed. A steering committee reads a page, not the 4,000 names of a national-
+# scale run (issue 7); the completeness page and its Excel file always list everyone.
+MISSING_LISTED = 40
+LEVEL_ORDER = [Level.PROVINCE, Level.TINH, Level.HUYEN, Level.XA]
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,16 @@ class MissingReport:
     agency: Agency
     missing: int  # targets the agency has not reported for the period
     expected: int
+
+
+@dataclass(frozen=True)
+class LevelReporting:
+    """How many agencies of one level owe figures, and how many have not sent them all."""
+
+    level: str
+    label: str
+    expected: int
+    missing: int
 
 
 @dataclass(frozen=True)
@@ -64,6 +81,7 @@ class Report:
     laggards: dict[int, list[Laggard]] = field(default_factory=dict)
     missing: list[MissingReport] = field(default_factory=list)
     agencies_expected: int = 0
+    reporting_by_level: list[LevelReporting] = field(default_factory=list)
     notes: list[AgencyNote] = field(default_factory=list)
     annex_rows: list[tuple[Agency, list[Result | None]]] = field(default_factory=list)
     has_demo: bool = False
@@ -93,6 +111,15 @@ class Report:
     def reporting_quarter_phrase(self) -> str:
         """The quarter whose reports are counted: the period's last quarter."""
         return f"quý {ROMAN[self.period.last_quarter]}/{self.period.year}"
+
+    @property
+    def missing_listed(self) -> list[MissingReport]:
+        """The agencies section IV names (the first ``MISSING_LISTED``)."""
+        return self.missing[:MISSING_LISTED]
+
+    @property
+    def missing_not_listed(self) -> int:
+        return max(0, len(self.missing) - MISSING_LISTED)
 
     @property
     def narrative(self) -> list[str]:
@@ -224,14 +251,19 @@ def build_report(plan: Plan, period: Period, scope: Scope, *, annex: bool = Fals
     per_agency = results_by_agency(plan, period, scope, targets=targets)
     agencies = {a.pk: a for a in Agency.objects.active().filter(scope.agency_filter())}
     not_met = [r.target for r in report.applicable if r.status in (Status.NEAR, Status.MISSED)]
+    by_target: dict[int, list[tuple[int, Result]]] = {}
+    for (target_id, agency_id), r in per_agency.items():
+        by_target.setdefault(target_id, []).append((agency_id, r))
     for target in not_met:
-        rows = [
+        rows = (
             Laggard(agencies[agency_id], r)
-            for (target_id, agency_id), r in per_agency.items()
-            if target_id == target.pk and r.value is not None and r.status != Status.MET
-        ]
-        rows.sort(key=lambda lag: (lag.result.gap, lag.agency.order))
-        report.laggards[target.pk] = rows[:LAGGARDS_PER_TARGET]
+            for agency_id, r in by_target.get(target.pk, [])
+            if r.value is not None and r.status != Status.MET
+        )
+        # the largest shortfalls (most negative gaps) first, ties in the province's order
+        report.laggards[target.pk] = heapq.nsmallest(
+            LAGGARDS_PER_TARGET, rows, key=lambda lag: (lag.result.gap, lag.agency.order)
+        )
 
     missing: dict[int, list[int]] = {}
     for (_, agency_id), r in per_agency.items():
@@ -243,8 +275,14 @@ def build_report(plan: Plan, period: Period, scope: Scope, *, annex: bool = Fals
     report.agencies_expected = len(missing)
     report.missing = sorted(
         (MissingReport(agencies[a], m, e) for a, (m, e) in missing.items() if m),
-        key=lambda row: row.agency.order,
+        key=lambda row: (LEVEL_ORDER.index(row.agency.level), row.agency.order),
     )
+    for level in LEVEL_ORDER:
+        owing = [a for a in missing if agencies[a].level == level]
+        if owing:
+            late = sum(1 for a in owing if missing[a][0])
+            label = str(Level(level).label)
+            report.reporting_by_level.append(LevelReporting(level, label, len(owing), late))
     report.notes = _notes(period, scope, not_met)
     report.has_demo = Measurement.objects.filter(
         scope.agency_filter("agency__"), period__year=period.year, is_demo=True

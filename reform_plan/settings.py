@@ -160,9 +160,12 @@ if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL (postgres://...).")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Caches: computed results per worker, keyed on the data version (indicators/data_version.py)
-# In-memory per process is enough: the key holds the version read from PostgreSQL, so every
-# worker sees a change on its next request. ``RESULTS_CACHE=false`` computes every time.
+# --- Caches: computed results keyed on the data version (indicators/data_version.py) ---------
+# Two tiers: each worker's memory ("results"), and behind it a table in PostgreSQL shared by every
+# worker and server ("results_shared", created by migration indicators 0005), so a slow result
+# (a national-scale PDF) is computed once, not once per worker. Entries are never invalidated,
+# only no longer asked for: they expire after RESULTS_CACHE_DAYS. ``RESULTS_CACHE=false``
+# computes every time.
 RESULTS_CACHE = env_bool("RESULTS_CACHE", True)
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
@@ -171,6 +174,12 @@ CACHES = {
         "LOCATION": "results",
         "TIMEOUT": None,
         "OPTIONS": {"MAX_ENTRIES": env_int("RESULTS_CACHE_ENTRIES", 300)},
+    },
+    "results_shared": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "indicators_results_cache",
+        "TIMEOUT": env_int("RESULTS_CACHE_DAYS", 7) * 86400,
+        "OPTIONS": {"MAX_ENTRIES": env_int("RESULTS_SHARED_CACHE_ENTRIES", 3000)},
     },
 }
 

@@ -57,6 +57,11 @@ def test_backup_then_restore_gives_back_every_figure_and_its_history(
 ):
     before = snapshot()
     assert len(before[0]) == 4 and len(before[1]) >= 12
+    cached_rows = "SELECT count(*) FROM indicators_results_cache"
+    with connection.cursor() as cursor:  # a cached value in the shared table (a report's PDF)
+        cursor.execute(
+            "INSERT INTO indicators_results_cache VALUES ('report-pdf', 'x', now() + '1 day')"
+        )
     dump = tmp_path / "cchc.dump"
     call_command("backup_db", output=dump)
     assert dump.stat().st_size > 0
@@ -70,6 +75,9 @@ def test_backup_then_restore_gives_back_every_figure_and_its_history(
 
     call_command("restore_db", str(dump), yes=True)
     assert snapshot() == before
+    with connection.cursor() as cursor:  # the cache is dumped empty: rebuilt on demand
+        cursor.execute(cached_rows)
+        assert cursor.fetchone()[0] == 0
     # the dump held an older data version: it is not handed out again (no stale cache entry)
     assert data_version.read_version() > used
     # the database is usable again: writing continues from where it was

@@ -336,8 +336,63 @@ def test_charts_are_json_script_with_vietnamese_separators(viewer, figures):
     page = viewer.get(reverse("home") + "?period=2021-Q2").content.decode()
     assert '<script id="fig-ty-le" type="application/json">' in page
     assert '"separators": ",."' in page
-    assert "plotly/plotly.min.js" in page and "//cdn" not in page.lower()
+    assert "plotly/plotly-basic.min.js" in page and "//cdn" not in page.lower()
     assert "js/charts.js" in page
+
+
+@pytest.mark.parametrize("url", PAGES)
+@pytest.mark.parametrize("query", ["?period=2021-Q2", "?period=2021&level=xa&district=883"])
+def test_each_page_loads_a_plotly_bundle_that_draws_all_its_traces(viewer, figures, url, query):
+    """Issue 7: pages load the smallest plotly.js bundle that has their trace types; a page
+    whose figures need another type (a heatmap on the overview, say) must load the full one."""
+    import json
+    import re
+
+    from reform_plan.staticfiles import PLOTLY_BUNDLES
+
+    page = viewer.get(url + query).content.decode()
+    bundles = set(re.findall(r'src="/static/plotly/([\w.-]+?)(?:\.[0-9a-f]{12})?\.min\.js"', page))
+    preloads = set(
+        re.findall(r'href="/static/plotly/([\w.-]+?)(?:\.[0-9a-f]{12})?\.min\.js"', page)
+    )
+    assert len(bundles) == 1 and preloads == bundles, (bundles, preloads)
+    drawn = PLOTLY_BUNDLES[bundles.pop() + ".min.js"]
+    figures_json = re.findall(
+        r'<script id="fig-[^"]+" type="application/json">(.*?)</script>', page, re.S
+    )
+    assert figures_json
+    types = {trace["type"] for f in figures_json for trace in json.loads(f)["data"]}
+    assert drawn is None or types <= drawn, types - drawn
+    # the heatmap and district pages draw heatmaps; the overview, target and agency pages do not
+    assert ("heatmap" in types) == (
+        url in (reverse("dashboard-heatmap"), reverse("dashboard-district"))
+    )
+
+
+def test_plotly_bundles_fall_back_to_the_next_larger_file(settings, tmp_path):
+    from reform_plan import staticfiles
+
+    finder = staticfiles.PlotlyFinder()
+    settings.BASE_DIR = tmp_path
+    folder = staticfiles.partial_dir()
+    package = str(staticfiles.PACKAGE_BUNDLE)
+    # nothing fetched: both paths serve the plotly package's full bundle
+    assert finder.find("plotly/plotly-basic.min.js") == package
+    assert finder.find("plotly/plotly.min.js") == package
+    assert finder.find("plotly/package.json") is None and finder.find("other/plotly.min.js") is None
+    folder.mkdir(parents=True)
+    (folder / "plotly.min.js").write_text("/* cartesian */")
+    assert finder.find("plotly/plotly-basic.min.js") == str(folder / "plotly.min.js")
+    (folder / "plotly-basic.min.js").write_text("/* basic */")
+    assert finder.find("plotly/plotly-basic.min.js") == str(folder / "plotly-basic.min.js")
+    assert finder.find("plotly/plotly.min.js") == str(folder / "plotly.min.js")
+    # collectstatic copies each under the name it is served as
+    (folder / "plotly-basic.min.js").unlink()
+    listed = {name: storage.path(name) for name, storage in finder.list([])}
+    assert listed == {
+        "plotly-basic.min.js": str(folder / "plotly.min.js"),
+        "plotly.min.js": str(folder / "plotly.min.js"),
+    }
 
 
 # --- Default period ---------------------------------------------------------------------------

@@ -203,3 +203,140 @@ def test_a_writer_does_not_wait_for_another_open_writing_transaction(measure):
             cursor.execute("SET lock_timeout = 0")
     assert not errors, errors
     assert Measurement.objects.get(pk=first.pk).numerator == 74
+
+
+# --- The shared tier: a table in PostgreSQL behind each worker's memory ------------------------
+
+SHARED = {
+    "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+    "LOCATION": "indicators_results_cache",
+}
+
+
+@pytest.fixture
+def shared(cached, settings):
+    settings.CACHES = {**settings.CACHES, "results_shared": SHARED}
+    caches["results_shared"].clear()
+    yield caches["results_shared"]
+    caches["results_shared"].clear()
+
+
+def counting(value="computed"):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return value
+
+    return compute, calls
+
+
+def test_a_value_computed_by_one_worker_is_read_by_another_from_the_table(shared, monkeypatch):
+    compute, calls = counting({"rate": "73,0%"})
+    assert data_version.remember("x", (1,), compute) == {"rate": "73,0%"}
+    assert len(calls) == 1
+    monkeypatch.setattr(data_version, "CACHE_ALIAS", "worker-b")  # another worker's memory
+    with CaptureQueriesContext(connection) as queries:
+        assert data_version.remember("x", (1,), compute) == {"rate": "73,0%"}
+    assert len(calls) == 1
+    assert any("indicators_results_cache" in q["sql"] for q in queries.captured_queries)
+    with CaptureQueriesContext(connection) as queries:  # now in worker B's memory: no query
+        data_version.remember("x", (1,), compute)
+    assert not [q for q in queries.captured_queries if "results_cache" in q["sql"]]
+
+
+def test_the_shared_table_follows_the_data_version_and_the_code(shared, figure, monkeypatch):
+    compute, calls = counting()
+    data_version.remember("x", (1,), compute)
+    caches["results"].clear()
+    data_version.remember("x", (1,), compute)
+    assert len(calls) == 1
+    set_numerator(figure.pk, 61)  # new data: a new key, in both tiers
+    data_version.remember("x", (1,), compute)
+    assert len(calls) == 2
+    caches["results"].clear()
+    monkeypatch.setattr(data_version, "code_version", lambda: "new-deploy")
+    data_version.remember("x", (1,), compute)  # new code: never the old code's value
+    assert len(calls) == 3
+
+
+def test_a_page_computed_by_one_worker_is_served_by_another(shared, viewer, figure, monkeypatch):
+    with CaptureQueriesContext(connection) as computed:
+        assert "73,0%" in page(viewer)
+    monkeypatch.setattr(data_version, "CACHE_ALIAS", "worker-b")
+    with CaptureQueriesContext(connection) as fetched:
+        assert "73,0%" in page(viewer)
+    assert len(fetched) < len(computed) - 5, (len(computed), len(fetched))
+    set_numerator(figure.pk, 61)
+    text = page(viewer)
+    assert "61,0%" in text and "73,0%" not in text
+
+
+def test_workers_asked_at_once_for_a_missing_value_compute_it_once(shared):
+    """The computation runs under an advisory lock on its key: a second worker waits, then
+    reads the first one's value from the table instead of computing it again."""
+    import threading
+    import time
+
+    calls, errors = [], []
+    started = threading.Barrier(3)
+
+    def slow():
+        calls.append(1)
+        time.sleep(0.5)
+        return "report"
+
+    def worker():
+        from django.db import connection as own
+
+        try:
+            started.wait(10)
+            assert data_version.remember("pdf", (1,), slow) == "report"
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            own.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    started.wait(10)
+    for thread in threads:
+        thread.join(20)
+    assert not errors, errors
+    assert len(calls) == 1
+
+
+def test_nested_values_take_one_lock_only(shared):
+    """Only the outermost computation holds an advisory lock, so a worker never waits for a
+    lock while holding one (two workers nesting values in different orders cannot deadlock)."""
+    locks = []
+
+    def inner():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+            locks.append(cursor.fetchone()[0])
+        return "inner"
+
+    outer = data_version.remember("outer", (1,), lambda: data_version.remember("in", (1,), inner))
+    assert outer == "inner" and locks == [1]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+        assert cursor.fetchone()[0] == 0  # released
+
+
+def test_code_version_changes_with_a_template(settings, tmp_path):
+    (tmp_path / "templates").mkdir()
+    page_file = tmp_path / "templates" / "page.html"
+    page_file.write_text("<p>{{ a }}</p>")
+    settings.BASE_DIR = tmp_path
+    data_version.code_version.cache_clear()
+    try:
+        first = data_version.code_version()
+        data_version.code_version.cache_clear()
+        assert data_version.code_version() == first  # stable
+        page_file.write_text("<p>{{ b }}</p>")
+        data_version.code_version.cache_clear()
+        assert data_version.code_version() != first
+    finally:
+        data_version.code_version.cache_clear()

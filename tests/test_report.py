@@ -77,6 +77,58 @@ def test_laggards_notes_and_missing_agencies(q2_figures):
     assert (stp.missing, stp.expected) == (4, 8)
 
 
+def _section(page: str, start: str, end: str) -> str:
+    return page[page.index(start) : page.index(end, page.index(start))]
+
+
+def test_section_iv_names_forty_agencies_and_counts_the_rest_per_level(
+    client, committee, q2_figures
+):
+    """187 agencies owe Q2 figures and only Sở Tư pháp sent some (4 of 8): section IV counts
+    them per level, names the first 40 (departments first, in the province's order), and says
+    how many more; the full list is annex II when the annex is printed."""
+    from indicators.report import MISSING_LISTED
+
+    report = _report()
+    levels = [(r.label, r.expected, r.missing) for r in report.reporting_by_level]
+    departments = Agency.objects.filter(level="tinh").count()
+    assert levels == [
+        ("Cấp tỉnh", departments, departments),
+        ("Cấp huyện", 11, 11),
+        ("Cấp xã", 156, 156),
+    ]
+    assert len(report.missing) == 187 and MISSING_LISTED == 40
+    assert report.missing_listed == report.missing[:40]
+    assert report.missing_not_listed == 147
+    assert [row.agency.level for row in report.missing_listed[: departments + 1]] == (
+        ["tinh"] * departments + ["huyen"]
+    )
+    client.force_login(committee)
+    page = client.get(reverse("report"), {"period": "2021-Q2"}).content.decode()
+    section = _section(page, "IV. TÌNH HÌNH BÁO CÁO SỐ LIỆU", "V. GIẢI TRÌNH")
+    assert "187/187 đơn vị chưa gửi hoặc gửi chưa đủ số liệu quý II/2021" in section
+    assert section.count('<td class="c">156</td>') == 2  # communes: owing, and late
+    assert section.count('<tr><td class="c">') == 40  # numbered rows: 1..40
+    assert '<td>Sở Tư pháp</td><td>Cấp tỉnh</td><td class="c">4/8</td>' in section
+    assert "… và 147 đơn vị khác; danh sách đầy đủ trên trang" in section
+    assert "PHỤ LỤC II" not in page
+
+    page = client.get(reverse("report"), {"period": "2021-Q2", "annex": "on"}).content.decode()
+    section = _section(page, "IV. TÌNH HÌNH BÁO CÁO SỐ LIỆU", "V. GIẢI TRÌNH")
+    assert "… và 147 đơn vị khác (danh sách đầy đủ tại Phụ lục II)." in section
+    annex = page[page.index("PHỤ LỤC II") :]
+    assert annex.count('<tr><td class="c">') == 187
+    last_commune = report.missing[-1].agency.name
+    assert last_commune in annex and last_commune not in section
+
+
+def test_section_iv_lists_everyone_when_few_are_missing(db):
+    """A district scope: the district and its communes; under 40, all named, no count line."""
+    report = _report(scope=Scope.district(Agency.objects.get(code="883")))
+    assert 0 < len(report.missing) <= 40
+    assert report.missing_listed == report.missing and report.missing_not_listed == 0
+
+
 def test_district_scope_counts_only_targets_that_apply(measure):
     measure("ho_so_dung_han", "883", "2021-Q1", 49, 50)  # exactly 98%
     measure("ho_so_dung_han", "30280", "2021-Q1", 0, 0)  # không phát sinh
