@@ -6,6 +6,7 @@ the user's language; the document inside is rendered under ``{% language "vi" %}
 """
 
 import functools
+from dataclasses import dataclass
 
 from django.contrib.auth.decorators import permission_required
 from django.contrib.staticfiles import finders
@@ -16,11 +17,14 @@ from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
+from indicators.attainment import Scope
 from indicators.dashboard_data import scope_key
 from indicators.data_version import remember
-from indicators.report import build_report, latest_period_with_data
+from indicators.models import Period
+from indicators.report import Report, build_report, latest_period_with_data
 from indicators.report_excel import report_workbook
 from indicators.report_forms import ReportOptionsForm
+from targets.models import Plan
 from targets.plans import current_plan
 
 
@@ -36,8 +40,29 @@ def in_vietnamese(view):
     return wrapper
 
 
+@dataclass(frozen=True)
+class ReportOptions:
+    """What a report is of: enough for the page around it and the file name. The report itself
+    is built (or read from the cache) only when a document that is not cached needs it: a
+    national-scale report object is large, and unpickling it on every request cost more than
+    serving the cached document."""
+
+    plan: Plan
+    period: Period
+    scope: Scope
+    annex: bool
+
+    def build(self) -> Report:
+        key = (self.plan.pk, self.period.pk, scope_key(self.scope), self.annex)
+        return remember(
+            "report",
+            key,
+            lambda: build_report(self.plan, self.period, self.scope, annex=self.annex),
+        )
+
+
 def _report_or_error(request):
-    """(report, form, None) for valid options, or (None, form, error response)."""
+    """(options, form, None) for valid options, or (None, form, error response)."""
     form = ReportOptionsForm(request.GET)  # every option is optional: empty means defaults
     if not form.is_valid():
         return None, form, render(request, "report/options_error.html", {"form": form}, status=400)
@@ -51,34 +76,31 @@ def _report_or_error(request):
                 request, "report/options_error.html", {"form": form, "no_data": True}, status=200
             ),
         )
-    scope, annex = form.report_scope(), form.cleaned_data.get("annex", False)
-    report = remember(
-        "report",
-        (plan.pk, period.pk, scope_key(scope), annex),
-        lambda: build_report(plan, period, scope, annex=annex),
+    options = ReportOptions(
+        plan, period, form.report_scope(), form.cleaned_data.get("annex", False)
     )
-    return report, form, None
+    return options, form, None
 
 
-def _filename(report, ext: str) -> str:
-    scope = "toan-tinh" if report.scope.kind == "province" else report.scope.agency.code
-    return f"bao-cao-cchc-{report.period.code}-{scope}.{ext}"
+def _filename(options: ReportOptions, ext: str) -> str:
+    scope = "toan-tinh" if options.scope.kind == "province" else options.scope.agency.code
+    return f"bao-cao-cchc-{options.period.code}-{scope}.{ext}"
 
 
 @require_GET
 @permission_required("indicators.view_report", raise_exception=True)
 def report_page(request):
-    report, form, error = _report_or_error(request)
+    options, form, error = _report_or_error(request)
     if error:
         return error
 
     def document() -> str:
         with translation.override("vi"):
-            return render_to_string("report/_document.html", {"report": report}, request)
+            return render_to_string("report/_document.html", {"report": options.build()}, request)
 
     # the official document is the same for everyone allowed to see it: kept per data version
     html = remember("report-document", (request.GET.urlencode(),), document)
-    context = {"report": report, "form": form, "query": request.GET.urlencode()}
+    context = {"report": options, "form": form, "query": request.GET.urlencode()}
     return render(request, "report/report_page.html", {**context, "document_html": mark_safe(html)})
 
 
@@ -88,13 +110,14 @@ def report_page(request):
 def report_pdf(request):
     """The same report as a PDF made on the server by WeasyPrint (selectable text, vector
     charts). WeasyPrint needs the Pango library; see the README."""
-    report, form, error = _report_or_error(request)
+    options, form, error = _report_or_error(request)
     if error:
         return error
     from weasyprint import CSS, HTML  # imported lazily: only this view needs Pango
 
     def make_pdf() -> bytes:
-        html = render_to_string("report/report_pdf.html", {"report": report}, request=request)
+        context = {"report": options.build()}
+        html = render_to_string("report/report_pdf.html", context, request=request)
         stylesheet = CSS(filename=finders.find("css/report.css"))
         return HTML(string=html, base_url=base_url).write_pdf(stylesheets=[stylesheet])
 
@@ -102,7 +125,7 @@ def report_pdf(request):
     base_url = request.build_absolute_uri("/")
     pdf = remember("report-pdf", (request.GET.urlencode(), base_url), make_pdf)
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(report, "pdf")}"'
+    response["Content-Disposition"] = f'attachment; filename="{_filename(options, "pdf")}"'
     return response
 
 
@@ -110,12 +133,12 @@ def report_pdf(request):
 @permission_required("indicators.view_report", raise_exception=True)
 @in_vietnamese
 def report_excel(request):
-    report, form, error = _report_or_error(request)
+    options, form, error = _report_or_error(request)
     if error:
         return error
     response = HttpResponse(
-        report_workbook(report),
+        report_workbook(options.build()),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    response["Content-Disposition"] = f'attachment; filename="{_filename(report, "xlsx")}"'
+    response["Content-Disposition"] = f'attachment; filename="{_filename(options, "xlsx")}"'
     return response

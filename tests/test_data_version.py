@@ -340,3 +340,28 @@ def test_code_version_changes_with_a_template(settings, tmp_path):
         assert data_version.code_version() != first
     finally:
         data_version.code_version.cache_clear()
+
+
+def test_a_cached_report_page_does_not_load_the_report_object(cached, client, committee, figure):
+    """The page around a cached document needs only the options: the report object (large at
+    national scale) is built or read from the cache only when a document is not cached."""
+    from indicators import report_views
+
+    asked = []
+    real = report_views.remember
+
+    def spy(name, parts, compute):
+        asked.append(name)
+        return real(name, parts, compute)
+
+    client.force_login(committee)
+    url = reverse("report") + "?period=2021-Q1"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(report_views, "remember", spy)
+        assert "73,0%" in page(client, url)
+        assert asked == ["report-document", "report"]  # computed: the document needs it
+        asked.clear()
+        assert "73,0%" in page(client, url)
+        assert asked == ["report-document"]
+        assert client.get(reverse("report-excel") + "?period=2021-Q1").status_code == 200
+        assert asked == ["report-document", "report"]  # the workbook needs the report itself
