@@ -113,9 +113,12 @@ def report_pdf(request):
     options, form, error = _report_or_error(request)
     if error:
         return error
-    from weasyprint import CSS, HTML  # imported lazily: only this view needs Pango
 
     def make_pdf() -> bytes:
+        # imported only to make a PDF: it needs Pango, and its first import in a worker takes
+        # half a second, which a PDF served from the cache should not pay
+        from weasyprint import CSS, HTML
+
         context = {"report": options.build()}
         html = render_to_string("report/report_pdf.html", context, request=request)
         stylesheet = CSS(filename=finders.find("css/report.css"))
