@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 
 from indicators.demo_data import DEMO_RANKS, RATES, VOLUMES
+from indicators.imports import NEW_COLUMNS
 from indicators.models import Agency, Measurement, Period, ensure_periods
 from targets.models import FocusArea, Plan, Target
 
@@ -34,21 +35,8 @@ LAST_YEAR = 2030
 OTHER_PROVINCES = 62
 # The statuses of the latest year, by quarter; earlier years are approved.
 LATEST_STATUSES = {1: "approved", 2: "approved", 3: "submitted", 4: "submitted"}
-MEASUREMENT_COLUMNS = (
-    "indicator_id",
-    "agency_id",
-    "period_id",
-    "numerator",
-    "denominator",
-    "rank",
-    "score",
-    "note",
-    "status",
-    "review_reason",
-    "entered_at",
-    "version",
-    "is_demo",
-)
+# the columns an import writes for a new figure, less the generated id and the user
+MEASUREMENT_COLUMNS = tuple(c for c in NEW_COLUMNS if c not in ("id", "entered_by_id"))
 
 
 @dataclass(frozen=True)
