@@ -13,6 +13,7 @@ both values (``Conflict``). Every change leaves a row in ``Measurement.history``
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -445,11 +446,14 @@ def completeness_for(period: Period, agencies, *, today=None) -> Completeness:
     indicators = list({t.indicator.pk: t.indicator for t in targets}.values())
     indicators.sort(key=lambda i: i.order)
     ids = [a.pk for a in agencies]
+    # plain tuples, not model instances: a national-scale period has tens of thousands
     found = {
-        (m.agency_id, m.indicator_id): m
-        for m in Measurement.objects.filter(period=period, agency_id__in=ids).only(
-            "id", "agency_id", "indicator_id", "status", "entered_at"
+        (agency_id, indicator_id): (pk, status, entered_at)
+        for pk, agency_id, indicator_id, status, entered_at in Measurement.objects.filter(
+            period=period, agency_id__in=ids
         )
+        .order_by()
+        .values_list("id", "agency_id", "indicator_id", "status", "entered_at")
     }
     first_sent = dict(
         Measurement.history.filter(period=period, agency_id__in=ids, status__in=Measurement.COUNTED)
@@ -457,22 +461,25 @@ def completeness_for(period: Period, agencies, *, today=None) -> Completeness:
         .annotate(first=Min("history_date"))
         .values_list("id", "first")
     )
+    applies = {(level, t.indicator_id) for t in targets for level in t.levels}
+    # sent after the deadline's last local moment: the same as "local date > deadline"
+    late_from = timezone.make_aware(
+        datetime.datetime.combine(period.deadline + datetime.timedelta(days=1), datetime.time())
+    )
     lines, districts = [], {}
     for agency in agencies:
         tally = Tally(agency.name)
         cells = []
         for indicator in indicators:
-            if not any(
-                t.indicator_id == indicator.pk and agency.level in t.levels for t in targets
-            ):
+            if (agency.level, indicator.pk) not in applies:
                 cells.append(Cell(""))
                 continue
-            m = found.get((agency.pk, indicator.pk))
-            cell = Cell(m.status if m else "missing", measurement_id=m.pk if m else None)
+            pk, status, entered_at = found.get((agency.pk, indicator.pk), (None, "missing", None))
+            cell = Cell(status, measurement_id=pk)
             # a figure written without history (raw SQL) is dated by its last change
-            sent = (first_sent.get(m.pk) or m.entered_at) if m else None
+            sent = (first_sent.get(pk) or entered_at) if pk else None
             if cell.received and sent is not None:
-                cell.late = timezone.localtime(sent).date() > period.deadline
+                cell.late = sent >= late_from
             elif not cell.received:
                 cell.late = today > period.deadline
             tally.expected += 1

@@ -285,3 +285,32 @@ def test_completeness_filter_awaiting_review_links_to_the_figure(client, staff, 
     )
     assert [line.agency.code for line in response.context["lines"]] == ["30280"]
     assert reverse("measurement-detail", args=[m.pk]) in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("days_after", "clock", "late"),
+    [
+        (0, datetime.time(0, 0), False),
+        (0, datetime.time(23, 59, 59), False),  # the deadline's last local second
+        (1, datetime.time(0, 0), True),  # in UTC still the deadline day (17:00)
+        (1, datetime.time(6, 59), True),
+        (-30, datetime.time(12), False),
+    ],
+)
+def test_a_report_is_late_from_the_first_local_moment_after_the_deadline(
+    measure, days_after, clock, late
+):
+    """Late means first sent on a local (Asia/Ho_Chi_Minh) date after the deadline, whatever
+    the time zone the moment is stored in."""
+    from indicators.models import Agency
+    from indicators.workflow import completeness_for
+
+    period = Period.objects.get(code="2021-Q2")
+    m = measure("ho_so_dung_han", "STP", "2021-Q2", 98, 100)
+    day = period.deadline + datetime.timedelta(days=days_after)
+    sent = timezone.make_aware(datetime.datetime.combine(day, clock))
+    Measurement.history.filter(id=m.pk).update(history_date=sent.astimezone(datetime.UTC))
+    report = completeness_for(period, Agency.objects.filter(code="STP"), today=period.deadline)
+    cell = next(c for c in report.lines[0].cells if c.measurement_id == m.pk)
+    assert cell.late is late
+    assert report.total.on_time == (0 if late else 1)
