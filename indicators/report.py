@@ -55,7 +55,6 @@ class MissingReport:
 class LevelReporting:
     """How many agencies of one level owe figures, and how many have not sent them all."""
 
-    level: str
     label: str
     expected: int
     missing: int
@@ -277,12 +276,16 @@ def build_report(plan: Plan, period: Period, scope: Scope, *, annex: bool = Fals
         (MissingReport(agencies[a], m, e) for a, (m, e) in missing.items() if m),
         key=lambda row: (LEVEL_ORDER.index(row.agency.level), row.agency.order),
     )
-    for level in LEVEL_ORDER:
-        owing = [a for a in missing if agencies[a].level == level]
-        if owing:
-            late = sum(1 for a in owing if missing[a][0])
-            label = str(Level(level).label)
-            report.reporting_by_level.append(LevelReporting(level, label, len(owing), late))
+    per_level: dict[str, list[int]] = {}  # level → [owing, late]
+    for agency_id, (not_sent, _expected) in missing.items():
+        counts = per_level.setdefault(agencies[agency_id].level, [0, 0])
+        counts[0] += 1
+        counts[1] += bool(not_sent)
+    report.reporting_by_level = [
+        LevelReporting(str(Level(level).label), *per_level[level])
+        for level in LEVEL_ORDER
+        if level in per_level
+    ]
     report.notes = _notes(period, scope, not_met)
     report.has_demo = Measurement.objects.filter(
         scope.agency_filter("agency__"), period__year=period.year, is_demo=True
