@@ -99,6 +99,21 @@ def sharp_change(previous: Measurement | None, figures: Figures | None) -> bool:
     return abs(new - old) > SHARP_CHANGE_POINTS
 
 
+def status_after_change(current: str | None, *, submit: bool) -> str:
+    """The status a figure takes when its values change (or when it is submitted).
+
+    Submitting sends it: ``Đã gửi``. Otherwise a new, draft or returned figure becomes a draft,
+    and a figure already sent stays sent: changing a sent figure is a correction, sent again to
+    Sở Nội vụ with the new values. So no edit, in the form, the grid or an import, withdraws a
+    sent figure from the totals without the person asking for it; and the first submission
+    still dates the report for timeliness. An approved figure cannot be changed at all
+    (``locked_reason``) until staff reopen it.
+    """
+    if submit or current == Status.SUBMITTED:
+        return Status.SUBMITTED
+    return Status.DRAFT
+
+
 def target_for(indicator: Indicator, agency: Agency, targets: list[Target]) -> Target | None:
     """The target the plan sets for ``indicator`` at ``agency``'s level (one per level)."""
     return next(
@@ -129,7 +144,8 @@ def measurement_save(
 
     Refuses (``Locked``) an approved figure or a locked period, and (``Conflict``) a figure
     changed by somebody else since ``version`` was read. Saving a draft with unchanged figures
-    keeps the status (a submitted figure is not withdrawn by pressing "Lưu nháp").
+    keeps the status; changed figures take ``status_after_change`` (a sent figure that is
+    corrected stays sent).
     """
     # The row is locked (SELECT ... FOR UPDATE) until the transaction ends, so the version check
     # and the write cannot interleave with another writer's. A figure that does not exist yet
@@ -149,12 +165,9 @@ def measurement_save(
             and not same_figures(existing, figures)
         ):
             raise Conflict(existing)
-        if submit:
-            status = Status.SUBMITTED
-        elif existing is not None and same_figures(existing, figures):
+        if not submit and existing is not None and same_figures(existing, figures):
             return existing, False
-        else:
-            status = Status.DRAFT
+        status = status_after_change(existing and existing.status, submit=submit)
         try:
             return upsert_measurement(
                 indicator=indicator,

@@ -381,3 +381,12 @@ def test_every_entry_url_needs_a_login(client, db, name, args):
     for method in (client.get, client.post):
         response = method(reverse(name, args=args))
         assert response.status_code == 302 and "/dang-nhap/" in response["Location"]
+
+
+def test_correcting_a_submitted_figure_keeps_it_submitted(client, officer_a, measure):
+    """A changed sent figure is a correction, sent again: "Lưu nháp" does not withdraw it."""
+    m = measure("ho_so_dung_han", "STP", Q2, 98, 100)
+    client.force_login(officer_a)
+    client.post(url(), {**figures(numerator="97", version=m.version), "action": "save"})
+    after = saved()
+    assert (after.numerator, after.status, after.version) == (97, "submitted", m.version + 1)
