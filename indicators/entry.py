@@ -207,7 +207,8 @@ def _approve_all(request, rows: list[EntryRow]) -> str | HttpResponse:
             "plan": plan,
             "to_approve": [by_pk[m.pk] for m in plan.to_approve],
             "own": [by_pk[m.pk] for m in plan.own],
-            "changed": {pk for pk, v in posted.items() if v != by_pk[pk].current.version},
+            # sent or changed since the sheet was opened: not the version the reviewer saw
+            "changed": {m.pk for m in plan.to_approve if posted.get(m.pk) != m.version},
         }
         template = "entry/approve_confirm.html"
         return render(request, template + ("#approve-confirm" if request.htmx else ""), context)
