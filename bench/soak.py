@@ -251,7 +251,14 @@ def approving_client(client: Client, state: dict, stop: threading.Event):
         if page is None:
             return
         versions = dict(re.findall(r'name="([\w-]+-version)" value="(\d*)"', page.body))
-        data = {"csrfmiddlewaretoken": client.token, "action": "approve_all", **versions}
+        # the versions of the sheet, confirmed at once (the page's confirmation step lists
+        # the same figures and versions)
+        data = {
+            "csrfmiddlewaretoken": client.token,
+            "action": "approve_all",
+            "confirm": "1",
+            **versions,
+        }
         answer = client.request(path, data)
         match = re.search(r"Đã duyệt (\d+) số liệu", answer.body)
         if answer.status == 200 and match:

@@ -134,6 +134,7 @@ def seed_demo(year: int = 2021, *, reset: bool = False) -> int:
     """Create the demo figures of ``year`` where no figure exists yet; return how many.
 
     Never touches a real (non-demo) figure. With ``reset`` the old demo figures go first.
+    Each new figure gets its creation row in the history (``_record_demo_creation``).
     """
     if not settings.DEMO_ALLOWED:
         raise ImproperlyConfigured("Demo figures are never generated in production.")
@@ -151,6 +152,7 @@ def seed_demo(year: int = 2021, *, reset: bool = False) -> int:
     ]
     Measurement.objects.bulk_create(new, batch_size=2000)
     _date_demo_reports(year)
+    _record_demo_creation(year)
     # Fresh statistics: without them the planner takes the freshly filled table for empty
     # and picks nested loops that crawl for minutes on the next join.
     with connection.cursor() as cursor:
@@ -174,6 +176,32 @@ def _date_demo_reports(year: int) -> None:
                     + interval '9 hours')
               FROM {periods} AS p
              WHERE m.period_id = p.id AND m.is_demo AND p.year = %s
+            """,
+            [year],
+        )
+
+
+def _record_demo_creation(year: int) -> None:
+    """Give each demo figure of ``year`` that has no history its creation row ("+"), dated
+    when it was entered, with no user: nobody entered these numbers, and without the row the
+    first row of a demo figure's history would be its first review, which would read as the
+    reviewer entering them. The history page shows these rows as "Số liệu minh họa, nhập
+    sẵn" (``workflow.history_entries``). Figures seeded before this existed get theirs on the
+    next run."""
+    table = Measurement._meta.db_table
+    history = Measurement.history.model._meta.db_table
+    periods = Period._meta.db_table
+    columns = ", ".join(f.column for f in Measurement._meta.concrete_fields)
+    selected = ", ".join(f"m.{f.column}" for f in Measurement._meta.concrete_fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {history} ({columns}, history_date, history_change_reason,
+                                   history_type, history_user_id)
+            SELECT {selected}, m.entered_at, NULL, '+', NULL
+              FROM {table} AS m JOIN {periods} AS p ON p.id = m.period_id
+             WHERE m.is_demo AND p.year = %s
+               AND NOT EXISTS (SELECT 1 FROM {history} AS h WHERE h.id = m.id)
             """,
             [year],
         )

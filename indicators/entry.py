@@ -117,6 +117,8 @@ def entry_form(request: HtmxHttpRequest, period_code: str, agency_code: str) -> 
         if action == "approve_all":
             access.require_approve(request.user)
             notice = _approve_all(request, rows)
+            if isinstance(notice, HttpResponse):  # the confirmation step
+                return notice
         elif action in ("save", "submit"):
             if not may_enter:
                 raise PermissionDenied(_("Bạn chỉ có quyền xem số liệu."))
@@ -174,20 +176,50 @@ def _save_rows(request, agency: Agency, period: Period, rows: list[EntryRow], *,
     return _("Đã lưu nháp (%(n)s số liệu thay đổi).") % {"n": changed}
 
 
-def _approve_all(request, rows: list[EntryRow]) -> str:
-    """Approve every submitted figure on the sheet at the version the reviewer saw."""
-    versions = {}
+def _approve_all(request, rows: list[EntryRow]) -> str | HttpResponse:
+    """Approve the submitted figures of the sheet, in two steps, so that nobody approves a
+    sheet by a slip of the mouse.
+
+    The first POST (without ``confirm``) writes nothing: it answers a confirmation listing how
+    many figures of which agencies would be approved, with their current values (those changed
+    since the reviewer opened the sheet marked), and those skipped because the reviewer entered
+    or sent them (separation of duties, ``workflow.approval_refusal``). The second POST, with
+    ``confirm=1``, approves exactly the figures and versions that the confirmation showed: a
+    figure changed meanwhile is refused and named, a figure not shown is left alone, and the
+    reviewer's own figures are skipped and counted. Works without JavaScript (a page) and with
+    htmx (the sheet's place)."""
+    posted = {}
     for row in rows:
         if row.current is not None and row.current.status == "submitted":
-            raw = request.POST.get(f"{row.prefix}-version", "")
+            raw = request.POST.get(f"{row.prefix}-version")
+            if raw is None:
+                continue
             # a short run of ASCII digits: "²" is a digit to isdigit() but not to int(), and
             # int() refuses thousands of digits
             ok = raw.isascii() and raw.isdigit() and len(raw) < 10
-            versions[row.current.pk] = int(raw) if ok else -1
-    approved, problems = workflow.approve_many(versions=versions, user=request.user)
+            posted[row.current.pk] = int(raw) if ok else -1
+    if request.POST.get("confirm") != "1":
+        by_pk = {row.current.pk: row for row in rows if row.current is not None}
+        plan = workflow.approval_plan([row.current for row in by_pk.values()], request.user)
+        context = {
+            "agency": rows[0].agency if rows else None,
+            "period": rows[0].period if rows else None,
+            "plan": plan,
+            "to_approve": [by_pk[m.pk] for m in plan.to_approve],
+            "own": [by_pk[m.pk] for m in plan.own],
+            # sent or changed since the sheet was opened: not the version the reviewer saw
+            "changed": {m.pk for m in plan.to_approve if posted.get(m.pk) != m.version},
+        }
+        template = "entry/approve_confirm.html"
+        return render(request, template + ("#approve-confirm" if request.htmx else ""), context)
+    result = workflow.approve_many(versions=posted, user=request.user)
     rows[:] = build_rows(rows[0].agency, rows[0].period) if rows else []
-    text = _("Đã duyệt %(n)s số liệu.") % {"n": approved}
-    return text + (" " + " ".join(problems) if problems else "")
+    text = _("Đã duyệt %(n)s số liệu.") % {"n": result.approved}
+    if result.own:
+        text += " " + _(
+            "Bỏ qua %(n)s số liệu do chính bạn nhập hoặc gửi: cần một chuyên viên khác duyệt."
+        ) % {"n": result.own}
+    return text + (" " + " ".join(result.problems) if result.problems else "")
 
 
 @require_POST

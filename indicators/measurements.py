@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from indicators.models import MAX_RANK, Agency, Measurement, Period
@@ -232,6 +233,8 @@ def upsert_measurement(
     An identical figure with the same status is left untouched (no new version, no history),
     so importing the same file twice changes nothing. A real figure entered over a demo one
     replaces it (and is no longer marked as demo), even when the numbers happen to agree.
+    ``entered_by`` and ``entered_at`` say who entered the values and when: they move when the
+    values are new or change, not when only the status does (the history has who sent it).
 
     ``create_only``: the caller checked that the figure did not exist; insert it without
     looking again, so that a figure created meanwhile by somebody else makes the insert fail
@@ -251,6 +254,7 @@ def upsert_measurement(
         and existing.is_demo == is_demo
     ):
         return existing, False
+    entered = existing is None or not same_figures(existing, figures) or existing.is_demo != is_demo
     measurement = existing or Measurement(indicator=indicator, agency=agency, period=period)
     measurement.numerator = figures.numerator
     measurement.denominator = figures.denominator
@@ -258,7 +262,9 @@ def upsert_measurement(
     measurement.score = figures.score
     measurement.note = figures.note
     measurement.status = status
-    measurement.entered_by = user
+    if entered:
+        measurement.entered_by = user
+        measurement.entered_at = timezone.now()
     measurement.is_demo = is_demo
     if existing is not None:
         measurement.version += 1

@@ -5,6 +5,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -240,7 +241,10 @@ class Measurement(models.Model):
         related_name="+",
         verbose_name=_("người nhập"),
     )
-    entered_at = models.DateTimeField(_("thời điểm nhập"), auto_now=True)
+    # When the values were last entered: set by the paths that save values (upsert_measurement,
+    # imports, the demo seeder), never by approving, returning or reopening, so that "Người
+    # nhập" on a returned figure is the officer's time, not the reviewer's.
+    entered_at = models.DateTimeField(_("thời điểm nhập"), default=timezone.now)
     version = models.PositiveIntegerField(_("phiên bản"), default=1)
     is_demo = models.BooleanField(_("số liệu minh họa"), default=False)
 

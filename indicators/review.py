@@ -23,7 +23,14 @@ from django.views.decorators.http import require_GET, require_POST
 from indicators import access, excel, paging, workflow
 from indicators.data_version import remember
 from indicators.entry import HtmxHttpRequest, default_period
-from indicators.entry_forms import CompletenessForm, EvidenceForm, HistoryFilterForm, ReviewForm
+from indicators.entry_forms import (
+    CompletenessForm,
+    EntryRow,
+    EvidenceForm,
+    HistoryFilterForm,
+    ReviewForm,
+    plan_targets_for,
+)
 from indicators.models import Agency, Evidence, Measurement, Period
 from targets.models import Level
 
@@ -39,13 +46,48 @@ DONE = {
 }
 
 
+def _figure_row(measurement: Measurement) -> EntryRow | None:
+    """The figure as a line of the entry form sees it: its rate (or rank), the target's goal,
+    the attainment status, and the same figure of the previous period (None when no target of
+    the plan applies to it, which the entry paths do not allow)."""
+    targets, mine = plan_targets_for(measurement.agency, measurement.period)
+    target = next((t for t in mine if t.indicator_id == measurement.indicator_id), None)
+    if target is None:
+        return None
+    before = workflow.previous_period(measurement.period)
+    previous = (
+        Measurement.objects.filter(
+            agency=measurement.agency, indicator=measurement.indicator, period=before
+        ).first()
+        if before
+        else None
+    )
+    return EntryRow(
+        target=target,
+        agency=measurement.agency,
+        period=measurement.period,
+        targets=targets,
+        current=measurement,
+        previous=previous,
+    )
+
+
 def _detail(request, measurement: Measurement, **extra) -> dict:
     records = measurement.history.select_related("history_user")
+    may_approve = access.can_approve(request.user)
+    refusal = (
+        workflow.approval_refusal(measurement, request.user)
+        if may_approve and measurement.status == Measurement.Status.SUBMITTED
+        else None
+    )
     return {
         "m": measurement,
+        "row": _figure_row(measurement),
+        "score_text": workflow.shown_value("score", measurement.score),
         "history": workflow.history_entries(list(records)),
         "evidence": measurement.evidence.select_related("uploaded_by"),
-        "may_approve": access.can_approve(request.user),
+        "may_approve": may_approve,
+        "approve_refusal": refusal,
         "may_enter": access.may_enter_for(request.user, measurement.agency),
         "locked": workflow.locked_reason(measurement.period, measurement),
         "review_form": extra.pop("review_form", None)
@@ -66,7 +108,9 @@ def measurement_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def measurement_review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    """Approve, return (with a reason) or reopen (with a reason) one figure; staff only."""
+    """Approve, return (with a reason) or reopen (with a reason) one figure; staff only.
+    Without JavaScript the answer is the page again; with htmx, the figure's card and, swapped
+    out of band, its history with the new row."""
     measurement = access.get_measurement_for_user(request.user, pk)
     access.require_approve(request.user)
     form = ReviewForm(request.POST)
@@ -89,9 +133,10 @@ def measurement_review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 return redirect("measurement-detail", pk=measurement.pk)
             measurement = access.get_measurement_for_user(request.user, pk)
             context = _detail(request, measurement, notice=DONE[action])
-            return render(request, "entry/measurement.html#figure", context)
+            # the figure and, out of band, its history with the new row
+            return render(request, "entry/measurement.html#review-answer", context)
     context = _detail(request, measurement, review_form=form)
-    template = "entry/measurement.html#figure" if request.htmx else "entry/measurement.html"
+    template = "entry/measurement.html#review-answer" if request.htmx else "entry/measurement.html"
     return render(request, template, context)
 
 

@@ -9,14 +9,20 @@ Nothing is lost, nothing is overwritten: every write checks the version the writ
 ``version`` number of the measurement); a stale version with different figures is refused with
 both values (``Conflict``). Every change leaves a row in ``Measurement.history`` with who, when and
 (for reviews) the reason.
+
+Separation of duties: whoever entered or sent a figure does not approve it (``approval_refusal``;
+``ALLOW_SELF_APPROVAL`` lifts the rule for a team with one reviewer). Reviews change the status
+only: never the values, nor who entered them and when (``entered_by``, ``entered_at``).
 """
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Min
 from django.utils import timezone
@@ -24,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from indicators.attainment import rate_of
+from indicators.formatting import format_number
 from indicators.measurements import Figures, same_figures, upsert_measurement
 from indicators.models import Agency, Measurement, Period
 from targets.models import Indicator, Target
@@ -226,7 +233,11 @@ def _transition(
     reason: str,
     user,
     wrong_state: str,
+    refuse=None,
 ) -> Measurement:
+    """Move a figure to ``to`` under a row lock. ``refuse(current)``, if given, returns why the
+    user may not (checked on the locked row, after the version and the state). Only the status,
+    the reason and the version change: never the values, nor who entered them or when."""
     current = Measurement.objects.select_for_update().get(pk=measurement.pk)
     if current.period.locked:
         raise Locked(locked_reason(current.period, None))
@@ -234,6 +245,8 @@ def _transition(
         raise Conflict(current)
     if current.status not in allowed_from:
         raise WorkflowError(wrong_state)
+    if refuse is not None and (why := refuse(current)):
+        raise SelfApproval(why)
     current.status = to
     current.review_reason = reason
     current.version += 1
@@ -243,9 +256,76 @@ def _transition(
     return current
 
 
+# --- Separation of duties -----------------------------------------------------------------------
+
+VALUE_FIELDS = ("numerator", "denominator", "rank", "score", "note")
+DECIDED = (Status.APPROVED, Status.RETURNED)
+
+
+class SelfApproval(WorkflowError):
+    """The approver entered or sent the figure themselves."""
+
+
+def self_approval_message() -> str:
+    return _(
+        "Bạn đã nhập hoặc gửi số liệu này nên không tự duyệt được: cần một chuyên viên khác "
+        "của Sở Nội vụ duyệt."
+    )
+
+
+def entered_or_sent_by(measurements: list[Measurement]) -> dict[int, set[int]]:
+    """For each figure (by pk), the users who entered or submitted it, in one query.
+
+    They are: the figure's ``entered_by`` (who entered the values it holds now, however long
+    ago), and the user of every history row since the figure was last approved or returned
+    that changed its values (its creation included) or made it ``submitted``. A decision
+    (approved, returned, reopened) closes a round: who entered and sent earlier values, since
+    reviewed, does not bar the next review, unless those values are still the figure's
+    (``entered_by``). Rows without a user (raw SQL, demo seeding) bar nobody.
+    """
+    result = {m.pk: {m.entered_by_id} - {None} for m in measurements}
+    rows = (
+        Measurement.history.filter(id__in=list(result))
+        .order_by("id", "history_date", "history_id")
+        .values_list("id", "history_user_id", "history_type", "status", *VALUE_FIELDS)
+    )
+    previous = None
+    round_users: set[int] = set()
+    for pk, user_id, kind, status, *values in rows:
+        if previous is None or previous[0] != pk:
+            if previous is not None:
+                result[previous[0]] |= round_users
+            previous, round_users = None, set()
+        if status in DECIDED:
+            round_users = set()
+        else:
+            changed = kind == "+" if previous is None else values != previous[2]
+            sent = status == Status.SUBMITTED and (previous is None or previous[1] != status)
+            if (changed or sent) and user_id is not None:
+                round_users.add(user_id)
+        previous = (pk, status, values)
+    if previous is not None:
+        result[previous[0]] |= round_users
+    return result
+
+
+def approval_refusal(measurement: Measurement, user, *, enterers: set[int] | None = None):
+    """Why ``user`` may not approve ``measurement`` under separation of duties, or None.
+
+    Whoever entered or sent a figure (``entered_or_sent_by``) does not approve it: a second
+    person checks every figure that counts. ``ALLOW_SELF_APPROVAL`` (for a team with a single
+    reviewer) lifts the rule. Permissions (who is a reviewer at all) are checked elsewhere."""
+    if settings.ALLOW_SELF_APPROVAL or user is None:
+        return None
+    if enterers is None:
+        enterers = entered_or_sent_by([measurement])[measurement.pk]
+    return self_approval_message() if user.pk in enterers else None
+
+
 @transaction.atomic
 def measurement_approve(*, measurement: Measurement, version: int | None, user) -> Measurement:
-    """Approve a submitted figure: it counts and is locked until reopened."""
+    """Approve a submitted figure: it counts and is locked until reopened. Refused
+    (``SelfApproval``) to whoever entered or sent it (``approval_refusal``), on every path."""
     return _transition(
         measurement,
         version=version,
@@ -254,6 +334,7 @@ def measurement_approve(*, measurement: Measurement, version: int | None, user) 
         reason="",
         user=user,
         wrong_state=_("Chỉ duyệt được số liệu đã gửi."),
+        refuse=lambda current: approval_refusal(current, user),
     )
 
 
@@ -293,10 +374,47 @@ def measurement_reopen(
     )
 
 
-def approve_many(*, versions: dict[int, int], user) -> tuple[int, list[str]]:
+@dataclass
+class ApprovalPlan:
+    """What a bulk approval would do: the submitted figures the user may approve, and those
+    they may not because they entered or sent them (separation of duties)."""
+
+    to_approve: list[Measurement]
+    own: list[Measurement]
+
+    @property
+    def agencies(self) -> list[tuple[Agency, int]]:
+        """Each agency of the figures to approve, with how many, in order of appearance."""
+        counts: dict[int, list] = {}
+        for m in self.to_approve:
+            counts.setdefault(m.agency_id, [m.agency, 0])[1] += 1
+        return [(agency, n) for agency, n in counts.values()]
+
+
+def approval_plan(measurements: list[Measurement], user) -> ApprovalPlan:
+    """Split the submitted figures among ``measurements`` into those ``user`` may approve and
+    those they entered or sent (two queries at most)."""
+    submitted = [m for m in measurements if m.status == Status.SUBMITTED]
+    enterers = entered_or_sent_by(submitted)
+    plan = ApprovalPlan([], [])
+    for m in submitted:
+        refused = approval_refusal(m, user, enterers=enterers[m.pk])
+        (plan.own if refused else plan.to_approve).append(m)
+    return plan
+
+
+@dataclass
+class BulkApproval:
+    approved: int
+    own: int  # skipped: the user entered or sent them
+    problems: list[str]
+
+
+def approve_many(*, versions: dict[int, int], user) -> BulkApproval:
     """Approve each submitted figure in ``versions`` ({pk: version seen}); one transaction
-    each, so one changed figure does not block the others. Returns (approved, problems)."""
-    approved, problems = 0, []
+    each, so one changed figure does not block the others. Figures the user entered or sent
+    are skipped and counted (``own``); other refusals (a newer version…) are listed."""
+    result = BulkApproval(0, 0, [])
     for measurement in Measurement.objects.filter(
         pk__in=versions, status=Status.SUBMITTED
     ).select_related("indicator", "agency", "period"):
@@ -304,11 +422,13 @@ def approve_many(*, versions: dict[int, int], user) -> tuple[int, list[str]]:
             measurement_approve(
                 measurement=measurement, version=versions[measurement.pk], user=user
             )
+        except SelfApproval:
+            result.own += 1
         except WorkflowError as exc:
-            problems.append(f"{measurement.indicator.short_name}: {exc}")
+            result.problems.append(f"{measurement.indicator.short_name}: {exc}")
         else:
-            approved += 1
-    return approved, problems
+            result.approved += 1
+    return result
 
 
 # --- History ------------------------------------------------------------------------------------
@@ -323,50 +443,113 @@ HISTORY_FIELDS = {
     "review_reason": gettext_lazy("Lý do"),
 }
 HISTORY_TYPES = {"+": gettext_lazy("Tạo mới"), "~": gettext_lazy("Sửa"), "-": gettext_lazy("Xóa")}
+DEMO_SEEDED = gettext_lazy("Số liệu minh họa, nhập sẵn")
+BEFORE_HISTORY = gettext_lazy("Số liệu có sẵn, trước khi có lịch sử")
 
 
 @dataclass
 class HistoryEntry:
-    """One change of a figure as people read it: who, when, what changed from what to what."""
+    """One change of a figure as people read it: who, when, what changed from what to what.
+
+    ``label`` replaces the kind of change for rows nobody made by hand (seeded demo figures,
+    values that predate the history); such rows credit no user. ``synthetic`` rows stand for
+    values the history does not record the entry of: no date, no user, no reason."""
 
     record: object
     changes: list[tuple[str, str, str]]
+    label: str = ""
+    synthetic: bool = False
 
     @property
     def kind(self) -> str:
+        if self.label:
+            return self.label
         return str(HISTORY_TYPES.get(self.record.history_type, self.record.history_type))
 
+    @property
+    def created(self) -> bool:
+        """Values shown as set, not as changed from something ("Tử số: 7.000")."""
+        return self.synthetic or self.record.history_type == "+"
 
-def _shown(field: str, value) -> str:
+    @property
+    def date(self):
+        return None if self.synthetic else self.record.history_date
+
+    @property
+    def user(self):
+        return None if self.synthetic else self.record.history_user
+
+    @property
+    def reason(self) -> str:
+        return "" if self.synthetic else (self.record.history_change_reason or "")
+
+
+def shown_value(field: str, value) -> str:
+    """A value as the history shows it: numbers in Vietnamese notation (7.000; 83,32), the
+    status in words."""
     if value is None or value == "":
         return "–"
     if field == "status":
         return str(Status(value).label)
+    if field in ("numerator", "denominator", "rank"):
+        return format_number(int(value))
+    if field == "score":
+        places = max(0, -Decimal(value).normalize().as_tuple().exponent)
+        return format_number(Decimal(value), places)
     return str(value)
+
+
+def _changes(previous, record) -> list[tuple[str, str, str]]:
+    changes = []
+    for name, label in HISTORY_FIELDS.items():
+        old = getattr(previous, name) if previous is not None else None
+        new = getattr(record, name)
+        if previous is None and new in (None, ""):
+            continue
+        if previous is None or old != new:
+            changes.append((label, shown_value(name, old), shown_value(name, new)))
+    return changes
+
+
+class _ValuesOnly:
+    """The values of a history record, with its status and reason unknown."""
+
+    def __init__(self, record):
+        for name in VALUE_FIELDS:
+            setattr(self, name, getattr(record, name))
+        self.status = None
+        self.review_reason = ""
 
 
 def history_entries(records) -> list[HistoryEntry]:
     """Each history record with its differences from the record before it (of the same
     measurement). ``records`` must hold, for every measurement, all the records needed (the
-    oldest of a measurement shows its values as created)."""
+    oldest of a measurement shows its values as created).
+
+    Nobody is credited with values they did not enter: a seeded demo figure's creation reads
+    "Số liệu minh họa, nhập sẵn" with no user, and when a figure's history starts with a review
+    (figures seeded or loaded without history rows; a review never changes values), a row
+    without date or user holds the values it had, and the review shows only what it changed."""
     by_measurement: dict[int, list] = {}
     for record in sorted(records, key=lambda r: (r.id, r.history_date, r.history_id)):
         by_measurement.setdefault(record.id, []).append(record)
     entries = []
     for chain in by_measurement.values():
         previous = None
+        first = chain[0]
+        if first.history_type != "+" and first.history_change_reason:
+            previous = _ValuesOnly(first)
+            label = DEMO_SEEDED if first.is_demo else BEFORE_HISTORY
+            entries.append(HistoryEntry(first, _changes(None, previous), str(label), True))
         for record in chain:
-            changes = []
-            for name, label in HISTORY_FIELDS.items():
-                old = getattr(previous, name) if previous is not None else None
-                new = getattr(record, name)
-                if previous is None and new in (None, ""):
-                    continue
-                if previous is None or old != new:
-                    changes.append((label, _shown(name, old), _shown(name, new)))
-            entries.append(HistoryEntry(record, changes))
+            label = ""
+            if record.history_type == "+" and record.is_demo and record.history_user_id is None:
+                label = str(DEMO_SEEDED)
+            entries.append(HistoryEntry(record, _changes(previous, record), label))
             previous = record
-    entries.sort(key=lambda e: (e.record.history_date, e.record.history_id), reverse=True)
+    entries.sort(
+        key=lambda e: (e.record.history_date, e.record.history_id, not e.synthetic), reverse=True
+    )
     return entries
 
 

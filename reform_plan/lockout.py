@@ -12,6 +12,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.models import User
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -46,19 +47,51 @@ def current_lockouts():
     ).order_by("-attempt_time")
 
 
+def superuser_names(usernames) -> set[str]:
+    """Those of ``usernames`` that belong to a superuser (compared without case, as a lockout
+    of "Quantri" must not let staff unlock "quantri")."""
+    wanted = {name.casefold() for name in usernames}
+    if not wanted:
+        return set()
+    names = User.objects.filter(is_superuser=True).values_list("username", flat=True)
+    return {name.casefold() for name in names if name.casefold() in wanted}
+
+
+def may_unlock(user, username: str) -> bool:
+    """Staff lift the locks of the people they support; only a superuser lifts a superuser's.
+    Otherwise anyone who can reach this page could unlock the administrator's account for
+    whoever is guessing its password."""
+    return user.is_superuser or not superuser_names([username])
+
+
 @permission_required("indicators.approve_measurement", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def lockouts(request):
     """Sở Nội vụ staff see who is locked out and lift a lock at once (issue #8: the lockout is
     "reset by staff"; they are the people officers call). Lifting a lock removes the username's
-    failed attempts from every address."""
+    failed attempts from every address. A superuser's lock is lifted by a superuser only
+    (``may_unlock``): the page offers no button for it to others, and a POST is refused (403)."""
     form = UnlockForm(request.POST if request.method == "POST" else None)
+    status = 200
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
-        if reset(username=username):
+        if not may_unlock(request.user, username):
+            form.add_error("username", _("Chỉ quản trị hệ thống mở khóa được tài khoản quản trị."))
+            status = 403
+        elif reset(username=username):
             messages.success(request, _("Đã mở khóa tài khoản %(u)s.") % {"u": username})
             return redirect("lockouts")
-        form.add_error("username", _("Tài khoản này không bị khóa."))
-    context = {"form": form, "attempts": current_lockouts()}
-    status = 400 if form.is_bound and form.errors else 200
+        else:
+            form.add_error("username", _("Tài khoản này không bị khóa."))
+    attempts = list(current_lockouts())
+    protected = (
+        set()
+        if request.user.is_superuser
+        else superuser_names(a.username for a in attempts if a.username)
+    )
+    for attempt in attempts:
+        attempt.unlockable = (attempt.username or "").casefold() not in protected
+    context = {"form": form, "attempts": attempts}
+    if status == 200 and form.is_bound and form.errors:
+        status = 400
     return render(request, "registration/lockouts.html", context, status=status)

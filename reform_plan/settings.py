@@ -299,6 +299,12 @@ if PRODUCTION:
 REPORTING_DEADLINE_DAY = env_int("REPORTING_DEADLINE_DAY", 15)
 # Demo users and demo figures are refused in production.
 DEMO_ALLOWED = not PRODUCTION
+# Separation of duties: whoever entered or submitted a figure does not approve it
+# (indicators.workflow.approval_refusal). A small team with one reviewer may allow it.
+ALLOW_SELF_APPROVAL = env_bool("ALLOW_SELF_APPROVAL", False)
+# The history's change reason holds a return or reopen reason, which may be a paragraph (the
+# review form takes 2000 characters): a text column, not simple-history's varchar(100).
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 # Issue #4 (data entry in the browser): upload limits. Evidence files (PDF, images, Word/Excel)
 # up to 10 MB each. Figure files (CSV/XLSX, issue #8): up to 10 MB and 200.000 data rows for
 # the command line and the reader they share with the browser; the browser's upload stops at

@@ -142,5 +142,6 @@ def test_approving_while_someone_edits(two_clients, measure):
         else:  # the edit first: the approval meets a newer version
             assert edited.status_code == 302
             assert CONFLICT in approved.content.decode()
-            assert (saved.numerator, saved.status) == (70 + round_, "draft")
+            # a corrected sent figure stays sent (workflow.status_after_change)
+            assert (saved.numerator, saved.status) == (70 + round_, "submitted")
         assert saved.version == 2 and saved.history.count() == 2

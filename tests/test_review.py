@@ -1,12 +1,19 @@
 """Approval, return, reopen, conflicts, history and completeness (issue #4)."""
 
 import datetime
+import re
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from indicators.models import Measurement, Period
+from indicators import roles, workflow
+from indicators.formatting import format_number
+from indicators.measurements import Figures
+from indicators.models import Agency, Measurement, Period
+from targets.models import Indicator
+from tests.conftest import make_user
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 Q2 = "2021-Q2"
@@ -114,6 +121,7 @@ def test_approve_all_on_the_entry_form(client, staff, measure):
     client.force_login(staff)
     data = {
         "action": "approve_all",
+        "confirm": "1",
         "ho_so_dung_han-version": a.version,
         "hai_long_ket_qua-version": b.version + 5,
     }
@@ -314,3 +322,304 @@ def test_a_report_is_late_from_the_first_local_moment_after_the_deadline(
     cell = next(c for c in report.lines[0].cells if c.measurement_id == m.pk)
     assert cell.late is late
     assert report.total.on_time == (0 if late else 1)
+
+
+# --- Long reasons -------------------------------------------------------------------------------
+
+LONG_REASON = (
+    "Mẫu số quý II không khớp sổ theo dõi một cửa: đơn vị báo 1.250 hồ sơ tiếp nhận nhưng hệ "
+    "thống ghi nhận 1.312 hồ sơ; đề nghị rà soát lại và gửi kèm báo cáo của bộ phận một cửa. "
+) * 4  # a paragraph, as officials write one
+LONG_REASON = LONG_REASON[:500]
+
+
+def test_a_500_character_reason_round_trips_through_return_and_reopen(client, staff, measure):
+    """The reason goes into the figure and into the history's change reason, whole."""
+    assert len(LONG_REASON) == 500
+    m = measure("ho_so_dung_han", "STP", Q2, 98, 100)
+    client.force_login(staff)
+    assert review(client, m, "return", LONG_REASON).status_code == 302
+    m.refresh_from_db()
+    assert m.status == "returned" and m.review_reason == LONG_REASON
+    assert m.history.first().history_change_reason == LONG_REASON
+    page = client.get(reverse("measurement-detail", args=[m.pk])).content.decode()
+    history = page.split('history-table')[1]
+    assert LONG_REASON.split(": ")[1][:120] in history
+
+    Measurement.objects.filter(pk=m.pk).update(status="approved")
+    m.refresh_from_db()
+    assert review(client, m, "reopen", LONG_REASON, **HTMX).status_code == 200
+    m.refresh_from_db()
+    assert m.status == "returned" and m.review_reason == f"Mở lại: {LONG_REASON}"
+    assert m.history.first().history_change_reason == f"Mở lại: {LONG_REASON}"
+
+
+# --- History after a review ---------------------------------------------------------------------
+
+
+def _officer_submits(client, officer, numerator="7000", denominator="7100"):
+    client.force_login(officer)
+    data = {
+        "ho_so_dung_han-numerator": numerator,
+        "ho_so_dung_han-denominator": denominator,
+        "ho_so_dung_han-note": "",
+        "action": "submit",
+    }
+    m = Measurement.objects.filter(agency__code="STP", period__code=Q2).first()
+    if m is not None:
+        data["ho_so_dung_han-version"] = m.version
+    assert client.post(entry_url(), data).status_code == 302
+    return Measurement.objects.get(agency__code="STP", period__code=Q2)
+
+
+def test_htmx_review_answer_carries_the_history_out_of_band(client, staff, officer_a):
+    m = _officer_submits(client, officer_a)
+    client.force_login(staff)
+    answer = review(client, m, "return", "Thiếu sổ theo dõi", **HTMX).content.decode()
+    assert 'id="figure"' in answer
+    history = answer.split('id="history"')[1]
+    assert answer.split('id="history"')[0].endswith('<section class="card" ')
+    assert 'hx-swap-oob="true"' in history.split(">")[0]
+    assert "Thiếu sổ theo dõi" in history and "Đã gửi → Trả lại" in history
+
+
+def test_a_review_does_not_move_the_time_the_values_were_entered(client, staff, officer_a):
+    """ "Người nhập" is the officer and the time they entered the values, after any review."""
+    m = _officer_submits(client, officer_a)
+    entered_at, entered_by = m.entered_at, m.entered_by
+    client.force_login(staff)
+    review(client, m, "return", "Thiếu sổ theo dõi")
+    m.refresh_from_db()
+    assert m.status == "returned"
+    assert (m.entered_at, m.entered_by) == (entered_at, entered_by)
+    assert m.history.first().history_date > entered_at
+    page = client.get(reverse("measurement-detail", args=[m.pk])).content.decode()
+    shown = timezone.localtime(entered_at).strftime("%H:%M %d/%m/%Y")
+    assert f"canbo.stp, {shown}" in page.split("figure-entered")[1]
+
+
+def test_history_numbers_are_written_as_vietnamese_write_them(client, staff, officer_a, measure):
+    m = _officer_submits(client, officer_a, "7000", "7100")
+    m = _officer_submits(client, officer_a, "7050", "7100")
+    index = measure("par_index", "89", "2021", rank=12, score=Decimal("83.320"))
+    client.force_login(staff)
+    page = client.get(reverse("measurement-detail", args=[m.pk])).content.decode()
+    assert "Tử số: 7.000 → 7.050" in page and "Mẫu số: 7.100" in page
+    assert "Trạng thái: Đã gửi" in page
+    page = client.get(reverse("measurement-detail", args=[index.pk])).content.decode()
+    assert "Điểm số: 83,32" in page and "83.320" not in page
+    page = client.get(reverse("entry-history"), {"agency": "STP"}).content.decode()
+    assert "7.000 → 7.050" in page
+
+
+def test_a_seeded_figure_credits_nobody_with_its_numbers(client, staff, settings):
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=__import__("io").StringIO())
+    m = Measurement.objects.get(
+        agency__code="STP", period__code="2021-Q3", indicator__code="ho_so_dung_han"
+    )
+    assert m.status == "submitted" and m.is_demo
+    (created,) = m.history.all()
+    assert created.history_type == "+" and created.history_user is None
+    assert created.history_date == m.entered_at  # dated when the figure was entered
+    client.force_login(staff)
+    review(client, m, "return", "Kiểm tra lại")
+    page = client.get(reverse("measurement-detail", args=[m.pk])).content.decode()
+    rows = page.split('history-table')[1].split("<tbody>")[1].split("</tr>")
+    returned, seeded = rows[0], rows[1]
+    assert "chuyenvien" in returned and "Đã gửi → Trả lại" in returned
+    assert "Tử số" not in returned  # the reviewer is not credited with the numbers
+    assert "Số liệu minh họa, nhập sẵn" in seeded and "chuyenvien" not in seeded
+    assert f"Tử số: {format_number(m.numerator)}" in seeded
+
+
+def test_a_figure_without_its_creation_row_credits_nobody_either(client, staff, measure):
+    """Figures seeded before the seeder wrote history (bulk insert, no rows): the first review
+    must not read as the reviewer entering the numbers."""
+    m = measure("ho_so_dung_han", "STP", Q2, 7000, 7100)
+    Measurement.objects.filter(pk=m.pk).update(is_demo=True)
+    m.history.all().delete()
+    client.force_login(staff)
+    review(client, m, "return", "Kiểm tra lại")
+    page = client.get(reverse("measurement-detail", args=[m.pk])).content.decode()
+    rows = page.split('history-table')[1].split("<tbody>")[1].split("</tr>")
+    assert "chuyenvien" in rows[0] and "Tử số" not in rows[0] and "Trả lại" in rows[0]
+    assert "Số liệu minh họa, nhập sẵn" in rows[1] and "Tử số: 7.000" in rows[1]
+    assert "chuyenvien" not in rows[1]
+
+
+def test_the_figure_page_shows_rate_goal_status_and_last_period(client, staff, measure):
+    measure("ho_so_dung_han", "STP", "2021-Q1", 980, 1000, status="approved")
+    m = measure("ho_so_dung_han", "STP", Q2, 9799, 10000)
+    client.force_login(staff)
+    page = client.get(reverse("measurement-detail", args=[m.pk])).content.decode()
+    figure = page.split('id="figure"')[1].split("</dl>")[0]
+    assert "9.799" in figure and "10.000" in figure
+    rate = figure.split("figure-rate")[1].split("</dd>")[0]
+    assert "97,9%" in rate and "≥ 98%" in rate and "Gần đạt" in rate
+    previous = figure.split("figure-previous")[1].split("</dd>")[0]
+    assert "Kỳ trước (Quý I/2021)" in figure
+    assert "980 / 1.000 (98,0%)" in previous and "Đã duyệt" in previous
+
+
+# --- Separation of duties -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def colleague(db):
+    """A second Sở Nội vụ reviewer."""
+    return make_user("chuyenvien2", roles.STAFF)
+
+
+def _staff_enters(client, user, submit=True):
+    client.force_login(user)
+    data = {
+        "ho_so_dung_han-numerator": "95",
+        "ho_so_dung_han-denominator": "100",
+        "action": "submit" if submit else "save",
+    }
+    m = Measurement.objects.filter(agency__code="STP", period__code=Q2).first()
+    if m is not None:
+        data["ho_so_dung_han-version"] = m.version
+    assert client.post(entry_url(), data).status_code == 302
+    return Measurement.objects.get(agency__code="STP", period__code=Q2)
+
+
+def test_who_entered_a_figure_does_not_approve_it(client, staff, colleague):
+    m = _staff_enters(client, staff)
+    page = client.get(reverse("measurement-detail", args=[m.pk])).content.decode()
+    button = (
+        page.split('value="approve"')[0].rsplit("<button", 1)[1]
+        + page.split('value="approve"')[1].split(">")[0]
+    )
+    assert "disabled" in button
+    assert "Bạn đã nhập hoặc gửi số liệu này nên không tự duyệt được" in page
+    answer = review(client, m, "approve").content.decode()
+    assert "không tự duyệt được" in answer
+    m.refresh_from_db()
+    assert m.status == "submitted"
+    with pytest.raises(workflow.SelfApproval):
+        workflow.measurement_approve(measurement=m, version=m.version, user=staff)
+    client.force_login(colleague)
+    assert (
+        "không tự duyệt được"
+        not in client.get(reverse("measurement-detail", args=[m.pk])).content.decode()
+    )
+    assert review(client, m, "approve").status_code == 302
+    m.refresh_from_db()
+    assert m.status == "approved"
+
+
+def test_who_sent_unchanged_values_does_not_approve_them(client, officer_a, staff, colleague):
+    m = _staff_enters(client, officer_a, submit=False)  # the officer saves a draft
+    assert m.entered_by == officer_a
+    m = _staff_enters(client, staff)  # staff send it as it is
+    assert m.status == "submitted" and m.entered_by == officer_a
+    with pytest.raises(workflow.SelfApproval):
+        workflow.measurement_approve(measurement=m, version=m.version, user=staff)
+    workflow.measurement_approve(measurement=m, version=m.version, user=colleague)
+
+
+def test_a_review_closes_the_round(client, staff, colleague, officer_a):
+    """Staff who entered figures that were since returned and corrected by the agency may
+    approve the agency's new figures."""
+    m = _staff_enters(client, staff)
+    client.force_login(colleague)
+    review(client, m, "return", "Đơn vị tự nhập lại")
+    m.refresh_from_db()
+    m = _officer_submits(client, officer_a, "96", "100")
+    assert m.entered_by == officer_a
+    workflow.measurement_approve(measurement=m, version=m.version, user=staff)
+
+
+def test_small_teams_may_allow_self_approval(client, staff, settings):
+    settings.ALLOW_SELF_APPROVAL = True
+    m = _staff_enters(client, staff)
+    page = client.get(reverse("measurement-detail", args=[m.pk])).content.decode()
+    assert "không tự duyệt được" not in page
+    assert review(client, m, "approve").status_code == 302
+    m.refresh_from_db()
+    assert m.status == "approved"
+
+
+# --- Bulk approval: a confirmation first --------------------------------------------------------
+
+
+def _sheet_versions(client):
+    page = client.get(entry_url()).content.decode()
+    return dict(re.findall(r'name="([\w-]+-version)" value="(\d+)"', page))
+
+
+def test_bulk_approval_asks_first_then_approves_exactly_what_it_showed(
+    client, staff, colleague, officer_a, measure
+):
+    a = measure("ho_so_dung_han", "STP", Q2, 98, 100)
+    b = measure("hai_long_ket_qua", "STP", Q2, 45, 50)
+    own = _own_figure(client, staff)
+    client.force_login(staff)
+    versions = _sheet_versions(client)
+    before = list(Measurement.objects.values_list("pk", "status", "version"))
+    for extra in ({}, HTMX):
+        answer = client.post(entry_url(), {"action": "approve_all", **versions}, **extra)
+        page = answer.content.decode()
+        assert answer.status_code == 200
+        assert list(Measurement.objects.values_list("pk", "status", "version")) == before
+        assert "Duyệt 2 số liệu?" in page and "Sở Tư pháp (STP): 2 số liệu" in page
+        assert "Bỏ qua 1 số liệu do chính bạn nhập hoặc gửi" in page
+        assert 'name="confirm" value="1"' in page
+    assert (
+        "<html" in client.post(entry_url(), {"action": "approve_all", **versions}).content.decode()
+    )
+    shown = dict(re.findall(r'name="([\w-]+-version)" value="(\d+)"', page))
+    assert shown == {
+        "ho_so_dung_han-version": str(a.version),
+        "hai_long_ket_qua-version": str(b.version),
+    }
+
+    # the officer corrects one figure between the confirmation and the click
+    workflow.measurement_save(
+        indicator=b.indicator,
+        agency=b.agency,
+        period=b.period,
+        figures=Figures(numerator=46, denominator=50),
+        version=b.version,
+        submit=True,
+        user=officer_a,
+    )
+    client.force_login(staff)
+    confirm = {
+        "action": "approve_all",
+        "confirm": "1",
+        **shown,
+        f"{own.indicator.code}-version": own.version,
+    }
+    page = client.post(entry_url(), confirm, **HTMX).content.decode()
+    assert "Đã duyệt 1 số liệu." in page and "vừa được người khác thay đổi" in page
+    assert "Bỏ qua 1 số liệu do chính bạn nhập hoặc gửi" in page
+    a.refresh_from_db(), b.refresh_from_db(), own.refresh_from_db()
+    assert (a.status, b.status, own.status) == ("approved", "submitted", "submitted")
+
+
+def test_the_bulk_confirmation_marks_figures_changed_since_the_sheet_was_opened(
+    client, staff, measure
+):
+    a = measure("ho_so_dung_han", "STP", Q2, 98, 100)
+    client.force_login(staff)
+    data = {"action": "approve_all", "ho_so_dung_han-version": a.version + 1}
+    page = client.post(entry_url(), data).content.decode()
+    assert "đã thay đổi sau khi bạn mở trang" in page
+
+
+def _own_figure(client, user):
+    """A submitted figure of STP for Q2 entered by ``user`` (another indicator)."""
+    m, _changed = workflow.measurement_save(
+        indicator=Indicator.objects.get(code="van_ban_tren_mang"),
+        agency=Agency.objects.get(code="STP"),
+        period=Period.objects.get(code=Q2),
+        figures=Figures(numerator=90, denominator=100),
+        version=None,
+        submit=True,
+        user=user,
+    )
+    return m

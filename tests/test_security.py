@@ -107,6 +107,46 @@ def test_only_staff_may_lift_a_lockout(client, leader, officer_a):
         assert client.post(reverse("lockouts"), {"username": "x"}).status_code == 403
 
 
+def _lock_out(client, username):
+    for attempt in range(5):
+        _login(client, f"sai-{attempt}", username=username)
+    assert _login(client, PASSWORD, username=username).status_code == 429
+
+
+def test_staff_cannot_lift_a_superusers_lockout(client, staff, leader):
+    """Only a superuser lifts a superuser's lockout: staff see the lock but get no button, and
+    a forged POST is refused (403) with the lock left in place."""
+    User.objects.create_superuser("quantri", password=PASSWORD)
+    _lock_out(client, "quantri")
+    _lock_out(client, "lanhdao")
+    staff_client = client.__class__()
+    staff_client.force_login(staff)
+    page = staff_client.get(reverse("lockouts")).content.decode()
+    rows = page.split("<tbody>")[1].split("</tbody>")[0]
+    assert "quantri" in rows and "chỉ quản trị hệ thống mở khóa được" in rows
+    assert 'name="username" value="quantri"' not in rows
+    assert 'name="username" value="lanhdao"' in rows  # others keep their button
+    for typed in ("quantri", "QuanTri"):
+        refused = staff_client.post(reverse("lockouts"), {"username": typed})
+        assert refused.status_code == 403
+        assert "Chỉ quản trị hệ thống mở khóa được tài khoản quản trị." in refused.content.decode()
+    assert _login(client, PASSWORD, username="quantri").status_code == 429  # still locked
+
+
+def test_a_superuser_lifts_a_superusers_lockout(client, staff):
+    admin = User.objects.create_superuser("quantri", password=PASSWORD)
+    other = User.objects.create_superuser("quantri2", password=PASSWORD)
+    _lock_out(client, "quantri")
+    admin_client = client.__class__()
+    admin_client.force_login(other)
+    page = admin_client.get(reverse("lockouts")).content.decode()
+    assert 'name="username" value="quantri"' in page
+    done = admin_client.post(reverse("lockouts"), {"username": admin.username}, follow=True)
+    assert "Đã mở khóa tài khoản quantri." in done.content.decode()
+    response = _login(client, PASSWORD, username="quantri")
+    assert response.status_code == 302
+
+
 def test_successful_logins_never_lock(client, staff):
     for _ in range(7):
         assert _login(client, PASSWORD).status_code == 302
