@@ -208,7 +208,13 @@ def agency_detail(request, code: str):
             target_links=links,
         ),
     )
-    district = {Level.HUYEN: agency, Level.XA: agency.parent}.get(agency.level)
+    district = (
+        agency
+        if agency.level == Level.HUYEN
+        else agency.parent
+        if agency.level == Level.XA
+        else None
+    )
     outer = {
         "form": form,
         "agency": agency,
