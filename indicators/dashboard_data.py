@@ -250,7 +250,10 @@ def positions(targets, agency, peers: dict[tuple[int, int], Result]) -> dict[int
     return out
 
 
-def agency_page(plan, agency, period, *, cumulative, query):
+def agency_page(plan, agency, period, *, cumulative, query, target_links=True):
+    """One agency's results; ``target_links``: whether target names link to the target pages
+    (province-wide: not for an agency officer)."""
+    link = (lambda target: target_url(target, query)) if target_links else (lambda target: "")
     targets = [t for t in plan_targets(plan) if agency.level in t.levels]
     scope = Scope.single(agency)
     results = results_for(plan, period, scope, cumulative=cumulative, targets=targets)
@@ -276,7 +279,7 @@ def agency_page(plan, agency, period, *, cumulative, query):
     for result in results:
         place, of = places[result.target.pk]
         quarters.rows.append(
-            [charts.Cell(result.target.name, href=target_url(result.target, query), header=True)]
+            [charts.Cell(result.target.name, href=link(result.target), header=True)]
             + [charts.Cell(r.actual_text, num=True) for r in trend[result.target.pk]]
             + [
                 charts.Cell(result.actual_text, num=True),
@@ -296,10 +299,21 @@ def agency_page(plan, agency, period, *, cumulative, query):
             charts.attainment_chart(
                 "ket-qua",
                 gettext("Kết quả so với mục tiêu"),
-                [(charts.target_label(r.target), target_url(r.target, query), r) for r in results],
+                [(charts.target_label(r.target), link(r.target), r) for r in results],
                 demo=demo,
             ),
-            charts.Chart("theo-quy", gettext("Từng chỉ tiêu theo quý"), quarters, demo=demo),
+            charts.Chart(
+                "theo-quy",
+                gettext("Từng chỉ tiêu theo quý"),
+                quarters,
+                demo=demo,
+                note=gettext(
+                    "Vị trí: thứ tự của đơn vị trong các đơn vị %(level)s có số liệu của chỉ "
+                    "tiêu, 1 là tốt nhất (ví dụ 3/11: đứng thứ 3 trong 11 đơn vị); các đơn vị "
+                    "có kết quả bằng nhau cùng vị trí."
+                )
+                % {"level": level_name},
+            ),
         ],
         "notes": list(notes),
         "counts": summary_counts(results),
@@ -359,7 +373,8 @@ def grid(plan, period, scopes, agencies, *, cumulative, sort, query, chart_id, t
     return heatmap, status_counts, demo, pages
 
 
-def district_page(plan, district, period, *, cumulative, sort, query):
+def district_page(plan, district, period, *, cumulative, sort, query, target_links=True):
+    """A district with its communes; ``target_links`` as for ``agency_page``."""
     scope = Scope.district(district)
     targets = plan_targets(plan)
     totals = [
@@ -382,7 +397,10 @@ def district_page(plan, district, period, *, cumulative, sort, query):
     summary = charts.attainment_chart(
         "tong-hop",
         gettext("Toàn %(district)s (gồm cấp xã) so với mục tiêu") % {"district": district.name},
-        [(charts.target_label(r.target), target_url(r.target, query), r) for r in totals],
+        [
+            (charts.target_label(r.target), target_url(r.target, query) if target_links else "", r)
+            for r in totals
+        ],
         demo=demo,
     )
     return {

@@ -4,21 +4,36 @@ Each view checks access, parses the filters with ``DashboardFilterForm`` (unknow
 page with the message), asks ``indicators.dashboard_data`` for the page, and renders either the
 whole page or, for htmx requests, only its ``dashboard-body`` partial. ``?csv=<chart>`` with the
 same filters downloads exactly the table of that chart.
+
+Who sees what (``indicators.access`` decides which agencies a user may see):
+- Staff and viewers (``access.VIEW_ALL``) see every page: the province-wide overview, target
+  pages and heatmap, and every agency's and district's page.
+- An agency officer sees, read-only, the pages of the agencies they may see: their own
+  agency's page (with its place among the agencies of its level for each target), and a
+  district officer also their district's page and its communes' pages. Another agency's or
+  district's page answers 404, as data entry does; the province-wide pages answer 403. The
+  overview ("Tổng quan") sends an officer to their agency's page, their home.
+- The links on an officer's pages lead only to pages they may open (no target pages), so the
+  cached page body is kept per audience (``_audience``), never shared with readers who see more.
 """
 
 from __future__ import annotations
 
 from functools import partial
+from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.middleware import HtmxDetails
 
+from indicators import access
 from indicators import dashboard_data as pages
 from indicators.charts import chart_csv
 from indicators.dashboard_forms import DashboardFilterForm, FilterChoices
@@ -26,14 +41,42 @@ from indicators.data_version import remember
 from indicators.models import Agency
 from targets.models import Level, Target
 
-VIEW_PERMISSION = "indicators.view_dashboard"
-ENTER_PERMISSION = "indicators.enter_own_agency"
-DATA_ENTRY_URL = "/nhap-lieu/"
+# The filters an officer's home keeps when the overview sends them to their agency's page.
+HOME_FILTERS = ("period", "mode")
+
+
+def _sees_province(user) -> bool:
+    """Staff and viewers: every dashboard, every agency."""
+    return user.has_perm(access.VIEW_ALL)
 
 
 def _check_access(request) -> None:
-    if not request.user.has_perm(VIEW_PERMISSION):
+    """The province-wide pages (target, heatmap): staff and viewers only."""
+    if not _sees_province(request.user):
         raise PermissionDenied
+
+
+def _check_agency_pages(user) -> None:
+    """Agency and district pages: staff, viewers, and officers (for what they may see)."""
+    if not (_sees_province(user) or access.can_enter(user)):
+        raise PermissionDenied
+
+
+def _audience(user) -> tuple:
+    """Plain values naming whom a page body is drawn for (part of its cache key): the same for
+    everyone who sees the province; for an officer, their agency, which decides the agencies
+    they may see and so the links and district choices in the body."""
+    if _sees_province(user):
+        return ("province",)
+    agency = access.own_agency(user)
+    return ("agency", agency.pk if agency is not None else None)
+
+
+def _may_open_district(user, district: Agency | None) -> bool:
+    """Whether the user may open ``district``'s page (a district-level unit with its communes)."""
+    if district is None:
+        return False
+    return _sees_province(user) or access.visible_agencies(user).filter(pk=district.pk).exists()
 
 
 def _filters(request, **options) -> DashboardFilterForm | HttpResponse:
@@ -71,7 +114,8 @@ def _respond(request, template: str, outer: dict, data, filename: str) -> HttpRe
         context["filter_fields"] = [form[name] for name in outer["fields"]]
         return render_to_string(f"{template}#dashboard-body", context, request)
 
-    html = remember("body", (template, request.path, request.GET.urlencode()), body)
+    key = (template, request.path, request.GET.urlencode(), _audience(request.user))
+    html = remember("body", key, body)
     htmx: HtmxDetails = request.htmx
     if htmx and not htmx.history_restore_request:
         return HttpResponse(html)
@@ -81,11 +125,15 @@ def _respond(request, template: str, outer: dict, data, filename: str) -> HttpRe
 @require_GET
 @vary_on_headers("HX-Request")
 def overview(request):
-    """Home page: every target of the plan for the chosen period and scope."""
-    if not request.user.has_perm(VIEW_PERMISSION):
-        if request.user.has_perm(ENTER_PERMISSION):
-            return redirect(DATA_ENTRY_URL)
-        raise PermissionDenied
+    """Home page: every target of the plan for the chosen period and scope. An officer's home
+    is their agency's page (the province-wide overview is not theirs)."""
+    if not _sees_province(request.user):
+        agency = access.own_agency(request.user) if access.can_enter(request.user) else None
+        if agency is None:
+            raise PermissionDenied
+        kept = urlencode({k: request.GET[k] for k in HOME_FILTERS if request.GET.get(k)})
+        url = reverse("dashboard-agency", args=[agency.code])
+        return redirect(f"{url}?{kept}" if kept else url)
     form = _filters(request)
     if isinstance(form, HttpResponse):
         return form
@@ -139,40 +187,72 @@ def target_detail(request, code: str):
 @require_GET
 @vary_on_headers("HX-Request")
 def agency_detail(request, code: str):
-    _check_access(request)
-    agency = get_object_or_404(Agency, code=code)
+    """One agency's results and its place among the agencies of its level, per target."""
+    _check_agency_pages(request.user)
+    agency = access.get_agency_for_user(request.user, code)
     form = _filters(request)
     if isinstance(form, HttpResponse):
         return form
     data = form.cleaned_data
+    links = _sees_province(request.user)  # target pages are province-wide
     figures = partial(
         remember,
         "agency",
-        (form.plan.pk, agency.pk, data["period"].pk, data["mode"], form.query()),
+        (form.plan.pk, agency.pk, data["period"].pk, data["mode"], form.query(), links),
         lambda: pages.agency_page(
-            form.plan, agency, data["period"], cumulative=data["mode"], query=form.query()
+            form.plan,
+            agency,
+            data["period"],
+            cumulative=data["mode"],
+            query=form.query(),
+            target_links=links,
         ),
     )
-    outer = {"form": form, "agency": agency, "fields": ["period", "mode"]}
+    district = (
+        agency
+        if agency.level == Level.HUYEN
+        else agency.parent
+        if agency.level == Level.XA
+        else None
+    )
+    outer = {
+        "form": form,
+        "agency": agency,
+        "fields": ["period", "mode"],
+        "district_page": district if _may_open_district(request.user, district) else None,
+    }
     return _respond(request, "dashboards/agency.html", outer, figures, f"don-vi-{agency.code}")
 
 
 @require_GET
 @vary_on_headers("HX-Request")
 def district(request):
-    _check_access(request)
+    """A district with its communes: for staff and viewers any district, for a district
+    officer their own (another district answers 404, the page itself 403 for other officers)."""
+    user = request.user
+    _check_agency_pages(user)
     form = _filters(request, district_blank=None)
     if isinstance(form, HttpResponse):
         return form
     data = form.cleaned_data
-    chosen = data["district"] or (form.choices.districts or [None])[0]
+    links = _sees_province(user)
+    allowed = form.choices.districts
+    if not links:
+        visible = set(access.visible_agencies(user).values_list("pk", flat=True))
+        allowed = [d for d in allowed if d.pk in visible]
+        if not allowed:
+            raise PermissionDenied
+        form.fields["district"].choices = [(d.code, d.name) for d in allowed]
+    chosen = data["district"] or (allowed or [None])[0]
     if chosen is None:
         raise Http404("Chưa có huyện, thị xã, thành phố nào.")
+    if chosen not in allowed:
+        raise Http404(gettext("Không tìm thấy đơn vị."))
     query = form.query(district=chosen.code)
     figures = partial(
         remember,
         "district",
-        (form.plan.pk, chosen.pk, data["period"].pk, data["mode"], data["sort"], query),
+        (form.plan.pk, chosen.pk, data["period"].pk, data["mode"], data["sort"], query, links),
         lambda: pages.district_page(
             form.plan,
             chosen,
@@ -180,6 +260,7 @@ def district(request):
             cumulative=data["mode"],
             sort=data["sort"],
             query=query,
+            target_links=links,
         ),
     )
     outer = {

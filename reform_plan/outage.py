@@ -4,10 +4,12 @@ Django turns an exception raised anywhere in the request (a view, or a middlewar
 session lookup) into a response with the ``handler500`` view, one middleware layer at a time,
 while the exception is still being handled. ``server_error`` is that view: when the exception is
 a lost or refused database connection it answers 503 "Hệ thống tạm gián đoạn" with
-``Retry-After``; anything else gets Django's ordinary 500 page.
+``Retry-After``; anything else gets the site's 500 page "Đã xảy ra lỗi" (``500.html``).
 
-The page is rendered without a request (no context processors), so drawing it touches no
-database. The connection itself heals on its own: ``CONN_HEALTH_CHECKS`` makes the next request
+Both pages are rendered without a request (no context processors, no user), so drawing them
+touches no database and cannot fail on what made the request fail. Should ``500.html`` itself
+fail to render (a broken template or static manifest), a page built here without templates is
+sent instead: a server error never ends in the server's bare default page. The connection itself heals on its own: ``CONN_HEALTH_CHECKS`` makes the next request
 replace a dead persistent connection (settings).
 """
 
@@ -17,9 +19,11 @@ import sys
 
 import psycopg
 from django import db
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseServerError
 from django.template.loader import render_to_string
-from django.views import defaults
+from django.utils.html import escape
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 # Seconds after which a browser or client may try again.
 RETRY_AFTER_SECONDS = 60
@@ -64,8 +68,31 @@ def outage_response() -> HttpResponse:
     return response
 
 
+def plain_error_page() -> str:
+    """The 500 page without templates, for when ``500.html`` cannot be drawn."""
+    title = escape(_("Đã xảy ra lỗi"))
+    site = escape(_("Chỉ số CCHC An Giang"))
+    text = escape(
+        _(
+            "Máy chủ gặp lỗi khi xử lý yêu cầu này. Hãy tải lại trang hoặc thử lại sau ít phút; "
+            "nếu lỗi lặp lại, hãy báo cho quản trị hệ thống tại Sở Nội vụ tỉnh An Giang."
+        )
+    )
+    home = escape(_("Về trang chủ"))
+    return (
+        f'<!doctype html><html lang="{escape(get_language() or "vi")}"><head>'
+        f'<meta charset="utf-8"><title>{title} · {site}</title></head>'
+        f'<body><main><p>{site}</p><h1>{title}</h1><p>{text}</p><p><a href="/">{home}</a></p>'
+        "</main></body></html>"
+    )
+
+
 def server_error(request, template_name: str = "500.html") -> HttpResponse:
-    """``handler500``: 503 for a database outage, Django's plain 500 page otherwise."""
+    """``handler500``: 503 for a database outage, the site's 500 page otherwise."""
     if is_database_outage(sys.exc_info()[1]):
         return outage_response()
-    return defaults.server_error(request, template_name)
+    try:
+        page = render_to_string(template_name)
+    except Exception:  # noqa: BLE001 — the error page must not fail in turn
+        page = plain_error_page()
+    return HttpResponseServerError(page)

@@ -6,7 +6,7 @@ URL without a row here fails ``test_every_url_has_a_matrix_entry`` with its name
 one family: its index and one changelist stand for all its pages.
 
 Answers: ``LOGIN`` is a redirect to a login page; ``REDIRECT`` any other redirect (a valid POST
-or the officer's overview sending them to data entry); numbers are HTTP statuses (200 page,
+or the officer's overview sending them to their agency's page); numbers are HTTP statuses (200 page,
 400 missing data, 403 may see but not do, 404 may not see, 405 method not allowed).
 
 Objects are agency A's (Sở Tư pháp): officer A owns them, officer B (a commune of Long Xuyên)
@@ -52,8 +52,11 @@ class Entry:
 
 
 L, R = LOGIN, REDIRECT
-VIEWERS_ONLY = (L, R, R, 200, 200, 200, 200)  # officers are sent to data entry
+VIEWERS_ONLY = (L, R, R, 200, 200, 200, 200)  # officers are sent to their agency's page
 DASHBOARD = (L, 403, 403, 200, 200, 200, 200)
+OPEN = (200,) * 7  # pages for people who cannot log in (password reset)
+OPEN_NO_POST = (405,) * 7
+SIGNED_IN = (L, 200, 200, 200, 200, 200, 200)
 REPORT = (L, 403, 403, 200, 403, 200, 200)
 ENTRY_SECTION = (L, 200, 200, 200, 200, 200, 200)
 A_VISIBLE = (L, 200, 404, 200, 200, 200, 200)  # a figure or file of agency A
@@ -72,9 +75,20 @@ MATRIX: dict[str, Entry] = {
         get=(L, 403, 403, 200, 403, 403, 200), post=(L, 403, 403, 400, 403, 403, 400)
     ),
     "set_language": Entry(get=(R,) * 7, post=(R,) * 7),
-    # Dashboards: viewers and staff; officers enter figures, they do not browse dashboards.
+    # One's own password: change it when signed in (an empty POST: the form with its errors),
+    # reset it by e-mail without signing in (a made-up link: the "link no longer valid" page).
+    "password_change": Entry(get=SIGNED_IN, post=SIGNED_IN),
+    "password_change_done": Entry(get=SIGNED_IN, post=NO_POST),
+    "password_reset": Entry(get=OPEN, post=OPEN),
+    "password_reset_done": Entry(get=OPEN, post=OPEN_NO_POST),
+    "password_reset_confirm": Entry(
+        get=OPEN, post=OPEN, kwargs={"uidb64": "MQ", "token": "ca1a1a-0123456789abcdef"}
+    ),
+    "password_reset_complete": Entry(get=OPEN, post=OPEN_NO_POST),
+    # Dashboards: the province-wide pages are for viewers and staff; an officer sees their own
+    # agency's page (a district officer also their district's), others' answer 404.
     "dashboard-target": Entry(get=DASHBOARD, post=NO_POST, kwargs={"code": INDICATOR}),
-    "dashboard-agency": Entry(get=DASHBOARD, post=NO_POST, kwargs={"code": AGENCY_A}),
+    "dashboard-agency": Entry(get=A_VISIBLE, post=NO_POST, kwargs={"code": AGENCY_A}),
     "dashboard-district": Entry(get=DASHBOARD, post=NO_POST),
     "dashboard-heatmap": Entry(get=DASHBOARD, post=NO_POST),
     # Data entry: officers (their agencies), staff; viewers read but never post.

@@ -55,13 +55,21 @@ def _all_patterns(patterns, prefix=""):
 
 
 def test_every_url_pattern_requires_login(client, db):
-    """Walk the whole URL configuration (admin aside): no page but the login page and the
-    language switch answers an anonymous user; each sends them to the login page."""
+    """Walk the whole URL configuration (admin aside): no page but the login page, the
+    language switch and the password-reset pages answers an anonymous user; each sends them to
+    the login page."""
     import re
 
     from django.urls import get_resolver
 
-    open_pages = {"login", "set_language"}
+    open_pages = {
+        "login",
+        "set_language",
+        "password_reset",
+        "password_reset_done",
+        "password_reset_confirm",
+        "password_reset_complete",
+    }
     checked = 0
     for route, pattern in _all_patterns(get_resolver().url_patterns):
         if pattern.name in open_pages or route.startswith("quan-tri/"):
