@@ -476,3 +476,17 @@ def test_the_benchmark_files_import_with_the_benchmarks_options(db, tmp_path, me
     assert set(
         Measurement.objects.filter(period__code="2021-Q2").values_list("status", flat=True)
     ) == {"submitted"}
+
+
+def test_the_command_never_takes_a_counted_figure_out_silently(db, tmp_path, measure, monkeypatch):
+    """No rule does this today (status_after_change keeps a sent figure sent); should one ever,
+    the command refuses, since it has nobody to ask for consent."""
+    sent = measure("ho_so_dung_han", "STP", "2021-Q1", 1000, 1300)
+    monkeypatch.setattr(
+        "indicators.imports.status_after_change", lambda current, *, submit: "draft"
+    )
+    message, err = run_failing(write_csv(tmp_path / "a.csv", [GOOD_ROWS[0]]), "--status", "draft")
+    assert err.strip() == "Dòng 2: Đã gửi → Nháp"
+    assert "sẽ không còn được tính; chưa nhập dòng nào." in message
+    sent.refresh_from_db()
+    assert (sent.numerator, sent.status) == (1000, "submitted")

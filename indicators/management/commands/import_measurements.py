@@ -85,6 +85,15 @@ class Command(BaseCommand):
             for error in plan.errors:
                 self.stderr.write(str(error))
             raise CommandError(f"{len(plan.errors)} lỗi; chưa nhập dòng nào.")
+        if plan.withdrawals:
+            # The browser asks for consent; a command has nobody to ask. None arise under
+            # status_after_change, but none may happen silently either.
+            for change in plan.withdrawals:
+                self.stderr.write(f"Dòng {change.row}: {change.status_text}")
+            raise CommandError(
+                f"{len(plan.withdrawals)} số liệu đang được tính vào kết quả sẽ không còn được "
+                "tính; chưa nhập dòng nào."
+            )
         try:
             apply_import(plan, user=person)
         except ImportConflict as exc:
