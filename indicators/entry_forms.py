@@ -488,11 +488,16 @@ def _check_size(upload, limit: int) -> None:
         )
 
 
+SUBMIT_LABEL = _("Gửi luôn các số liệu (không chỉ lưu nháp)")
+
+
 class ImportUploadForm(RejectControlCharacters, forms.Form):
     file = forms.FileField(
         label=_("Tệp số liệu (.xlsx hoặc .csv)"),
         error_messages={"required": _("Vui lòng chọn tệp."), "empty": _("Tệp rỗng.")},
     )
+    # Chosen before the preview, so that the preview shows each figure's status after confirm.
+    submit = forms.BooleanField(label=SUBMIT_LABEL, required=False)
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -509,10 +514,14 @@ class ImportUploadForm(RejectControlCharacters, forms.Form):
 
 
 class ImportConfirmForm(RejectControlCharacters, forms.Form):
+    """The preview's buttons: ``submit`` is the choice the preview was planned for (confirm
+    refuses another), ``replan`` asks for the preview again with ``submit`` as posted, and
+    ``withdraw`` is the consent a plan taking counted figures out of the results needs."""
+
     token = forms.RegexField(regex=r"^[0-9a-f]{32}$", widget=forms.HiddenInput)
-    submit = forms.BooleanField(
-        label=_("Gửi luôn các số liệu (không chỉ lưu nháp)"), required=False
-    )
+    submit = forms.BooleanField(label=SUBMIT_LABEL, required=False, widget=forms.HiddenInput)
+    replan = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    withdraw = forms.BooleanField(required=False)
 
 
 # Evidence: the first bytes each accepted kind of file starts with.

@@ -173,50 +173,34 @@ def _filled(value) -> bool:
     return value is not None and str(value).strip() != ""
 
 
-def plan_upload(data: bytes, filename: str, user, max_rows: int):
-    """Read and check an uploaded file like the command-line import (``read_table`` and
-    ``plan_import``), then refuse what the web adds: rows of agencies the user may not enter
-    for, approved (locked) figures, and locked periods. Rows with no figure and no note are skipped (not entered). Writes
-    nothing.
+def plan_upload(
+    data: bytes, filename: str, user, max_rows: int, *, submit: bool = False, deadline=None
+):
+    """Read and check an uploaded file as the command-line import does (``read_table`` and
+    ``plan_import``, which also checks every row against ``user``'s agencies and the locks),
+    for the user's choice ``submit`` (send the changed figures, or save them as drafts). Rows
+    with no figure and no note are skipped: the template lists every indicator of every agency,
+    and a row left blank was not entered. ``deadline`` (``time.monotonic()``) bounds the time
+    spent reading. Writes nothing.
 
     Raises ``ImportFileError`` when the file as a whole cannot be read.
     """
-    from indicators import access
-    from indicators.imports import ImportFileError, RowError, plan_import, read_table
-    from indicators.workflow import locked_reason
+    from indicators.imports import ImportFileError, plan_import, read_table
 
     try:
-        rows = list(read_table(data, filename, max_rows))
+        rows = list(read_table(data, filename, max_rows, deadline=deadline))
     except ImportFileError:
         raise
     except Exception as exc:  # a damaged workbook can fail while its rows are read
         raise ImportFileError(gettext("Không đọc được tệp: tệp hỏng hoặc sai định dạng.")) from exc
-    # The template lists every indicator of every agency; a row left blank was not entered.
     rows = [(n, row) for n, row in rows if any(_filled(row.get(c)) for c in FIGURE_COLUMNS)]
-    plan = plan_import(rows)
-    allowed = set(access.enterable_agencies(user).values_list("pk", flat=True))
-    kept = []
-    for change in plan.changes:
-        if change.agency.pk not in allowed:
-            plan.errors.append(
-                RowError(
-                    change.row,
-                    gettext("bạn không có quyền nhập số liệu cho đơn vị “%(code)s”.")
-                    % {"code": change.agency.code},
-                )
-            )
-        elif reason := locked_reason(change.period, change.old):
-            plan.errors.append(RowError(change.row, reason))
-        else:
-            kept.append(change)
-    plan.changes = kept
-    plan.errors.sort(key=lambda e: e.row)
-    return plan
+    return plan_import(rows, submit=submit, user=user)
 
 
 def fingerprint(plan) -> list:
     """What a preview showed, to compare with the plan at confirmation: the same rows must
-    change from the same versions to the same values, or the user must look again."""
+    change from the same versions to the same values and statuses, or the user must look
+    again."""
     return [
         [
             c.row,
@@ -229,6 +213,7 @@ def fingerprint(plan) -> list:
             c.new.rank,
             None if c.new.score is None else str(c.new.score),
             c.new.note,
+            str(c.status),
         ]
         for c in plan.changes
     ]

@@ -97,20 +97,45 @@ def _forget_abandoned_previews(folder: Path) -> None:
                 path.unlink()
 
 
-def _preview(request, plan, token: str, filename: str, status: int = 200) -> HttpResponse:
-    request.session[f"import-{token}"] = {"name": filename, "fingerprint": excel.fingerprint(plan)}
+def _deadline() -> float:
+    return time.monotonic() + settings.IMPORT_MAX_SECONDS
+
+
+def _plan(request, data: bytes, filename: str, submit: bool):
+    return excel.plan_upload(
+        data,
+        filename,
+        request.user,
+        settings.IMPORT_MAX_UPLOAD_ROWS,
+        submit=submit,
+        deadline=_deadline(),
+    )
+
+
+def _preview(
+    request, plan, token: str, filename: str, status: int = 200, withdraw_error: str = ""
+) -> HttpResponse:
+    """The preview of ``plan``, remembered with its token: what it showed (the fingerprint)
+    and the choice it was planned for, which the confirm must match."""
+    request.session[f"import-{token}"] = {
+        "name": filename,
+        "fingerprint": excel.fingerprint(plan),
+        "submit": plan.submit,
+    }
     context = {
         "plan": plan,
         "token": token,
         "filename": filename,
-        "confirm": ImportConfirmForm(initial={"token": token}),
+        "confirm": ImportConfirmForm(initial={"token": token, "submit": plan.submit}),
+        "withdraw_error": withdraw_error,
     }
     return render(request, "entry/excel_preview.html", context, status=status)
 
 
 @require_POST
 def excel_upload(request: HtmxHttpRequest) -> HttpResponse:
-    """Check an uploaded file and show what would change; nothing is written."""
+    """Check an uploaded file and show what would change, each status change included, for
+    the choice made with the file (send, or save as drafts); nothing is written."""
     _require_enter(request.user)
     form = ImportUploadForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -123,7 +148,7 @@ def excel_upload(request: HtmxHttpRequest) -> HttpResponse:
     upload = form.cleaned_data["file"]
     data = upload.read()
     try:
-        plan = excel.plan_upload(data, upload.name, request.user, settings.IMPORT_MAX_UPLOAD_ROWS)
+        plan = _plan(request, data, upload.name, form.cleaned_data["submit"])
     except ImportFileError as exc:
         form.add_error("file", str(exc))
         return render(
@@ -142,7 +167,9 @@ def excel_upload(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_POST
 def excel_confirm(request: HtmxHttpRequest) -> HttpResponse:
-    """Write every previewed change in one transaction, if nothing changed since the preview."""
+    """Write every previewed change in one transaction, if the plan is still what the preview
+    showed: the same choice (send or draft), the same changes from the same versions. With
+    ``replan``, show the preview again for the choice posted instead; nothing is written."""
     _require_enter(request.user)
     form = ImportConfirmForm(request.POST)
     saved = request.session.get(f"import-{form.data.get('token')}") if form.is_valid() else None
@@ -152,30 +179,49 @@ def excel_confirm(request: HtmxHttpRequest) -> HttpResponse:
         )
         return redirect("excel-home")
     token = form.cleaned_data["token"]
+    submit = form.cleaned_data["submit"]
     data = _stored(token).read_bytes()
-    plan = excel.plan_upload(data, saved["name"], request.user, settings.IMPORT_MAX_UPLOAD_ROWS)
+    try:
+        plan = _plan(request, data, saved["name"], submit)
+    except ImportFileError as exc:  # read once already; only the clock can refuse it now
+        messages.error(request, str(exc))
+        return redirect("excel-home")
+    if form.cleaned_data["replan"]:
+        return _preview(request, plan, token, saved["name"], status=200 if plan.ok else 400)
+    if submit != saved.get("submit"):
+        messages.error(
+            request,
+            _(
+                "Lựa chọn gửi luôn hay lưu nháp đã khác với bản xem trước: vui lòng kiểm tra "
+                "bản xem trước mới dưới đây rồi xác nhận."
+            ),
+        )
+        return _preview(request, plan, token, saved["name"], status=409)
     if not plan.ok or excel.fingerprint(plan) != saved["fingerprint"]:
         messages.error(
             request,
             _("Số liệu đã thay đổi kể từ khi xem trước: vui lòng kiểm tra lại trước khi xác nhận."),
         )
         return _preview(request, plan, token, saved["name"], status=409)
-    status = (
-        Measurement.Status.SUBMITTED if form.cleaned_data["submit"] else Measurement.Status.DRAFT
-    )
+    if plan.withdrawals and not form.cleaned_data["withdraw"]:
+        error = _(
+            "Hãy đánh dấu ô đồng ý: các số liệu đang được tính vào kết quả sẽ không còn được "
+            "tính sau khi nhập."
+        )
+        return _preview(request, plan, token, saved["name"], status=400, withdraw_error=error)
     try:
-        written = apply_import(plan, status=status, user=request.user)
+        apply_import(plan, user=request.user)
     except ImportConflict as exc:  # changed between this check and the write: show it afresh
         messages.error(
             request, f"{exc} " + _("Vui lòng xem lại bản xem trước mới rồi xác nhận lại.")
         )
-        plan = excel.plan_upload(data, saved["name"], request.user, settings.IMPORT_MAX_UPLOAD_ROWS)
+        try:
+            plan = _plan(request, data, saved["name"], submit)
+        except ImportFileError as error:
+            messages.error(request, str(error))
+            return redirect("excel-home")
         return _preview(request, plan, token, saved["name"], status=409)
     _stored(token).unlink(missing_ok=True)
     del request.session[f"import-{token}"]
-    messages.success(
-        request,
-        _("Đã nhập %(n)s số liệu (%(u)s dòng không thay đổi).")
-        % {"n": written, "u": plan.unchanged},
-    )
+    messages.success(request, plan.summary())
     return redirect("excel-home")

@@ -4,6 +4,16 @@ Columns (the command-line import and the Excel template share them):
 ``period, agency_code, indicator_code, numerator, denominator, value, note`` and optionally
 ``score``. ``value`` is an index's rank among 63 provinces. Row numbers in messages are the
 file's own line numbers (the header is row 1).
+
+What an import does, the same for the browser upload and the command line (``plan_import``
+decides it, ``apply_import`` writes it):
+
+- Every row is checked first; one error and nothing is written.
+- A row whose values (numerator, denominator, rank, score, note) equal the stored figure is
+  unchanged and never written, whatever that figure's status or demo mark.
+- A changed figure must be open (``workflow.locked_reason``: not in a locked period, not
+  approved) and takes ``workflow.status_after_change``: a corrected sent figure stays sent.
+- With a user, every row, changed or not, must be of an agency that user may enter for.
 """
 
 from __future__ import annotations
@@ -18,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from simple_history.utils import bulk_update_with_history
 
+from indicators import access
 from indicators.formatting import format_number
 from indicators.import_files import (  # noqa: F401 (read_table and the rest are used from here)
     COLUMNS,
@@ -28,6 +39,7 @@ from indicators.import_files import (  # noqa: F401 (read_table and the rest are
 from indicators.measurements import Figures, TargetLevels, check_figures, same_figures
 from indicators.models import Agency, Measurement, Period
 from indicators.text_input import has_control_characters
+from indicators.workflow import locked_reason, sharp_change, status_after_change
 from targets.models import Indicator, Target
 
 FIELD_LABELS = {
@@ -61,14 +73,72 @@ class RowError:
         return gettext("Dòng %(row)s: %(message)s") % {"row": self.row, "message": self.message}
 
 
+Status = Measurement.Status
+
+
+def figures_text(f: Figures | Measurement | None) -> str:
+    """A figure as the preview shows it: '1.234 / 1.300', '12/63' (with the score if any)."""
+    if f is None:
+        return "–"
+    if f.rank is not None:
+        text = f"{f.rank}/63"
+        if f.score is not None:
+            text += " " + gettext("(điểm %(score)s)") % {"score": format_number(f.score, 2)}
+        return text
+    return f"{format_number(f.numerator)} / {format_number(f.denominator)}"
+
+
 @dataclass
 class Change:
+    """One figure an import writes: ``old`` the stored one (None: new), ``new`` the file's
+    values, ``status`` the status it will have (``workflow.status_after_change``)."""
+
     row: int
     indicator: Indicator
     agency: Agency
     period: Period
     old: Measurement | None
     new: Figures
+    status: str = Status.DRAFT
+
+    @property
+    def status_before(self) -> str | None:
+        return self.old.status if self.old is not None else None
+
+    @property
+    def resent(self) -> bool:
+        """A sent figure corrected by the file: it stays sent, with the new values."""
+        return self.status_before == Status.SUBMITTED and self.status == Status.SUBMITTED
+
+    @property
+    def withdraws(self) -> bool:
+        """The figure counts in the results now and would not after the import."""
+        return self.status_before in Measurement.COUNTED and self.status not in Measurement.COUNTED
+
+    @property
+    def status_text(self) -> str:
+        """'Mới → Nháp', 'Nháp → Đã gửi', 'Đã gửi → Đã gửi (gửi lại số đã sửa)'."""
+        before = (
+            Status(self.status_before).label
+            if self.status_before
+            else pgettext_lazy("new figure", "Mới")
+        )
+        text = f"{before} → {Status(self.status).label}"
+        if self.resent:
+            text += " " + gettext("(gửi lại số đã sửa)")
+        return text
+
+    @property
+    def old_text(self) -> str:
+        return figures_text(self.old)
+
+    @property
+    def new_text(self) -> str:
+        return figures_text(self.new)
+
+    @property
+    def note_changed(self) -> bool:
+        return (self.old.note if self.old is not None else "") != self.new.note
 
 
 @dataclass
@@ -76,10 +146,36 @@ class ImportPlan:
     changes: list[Change] = field(default_factory=list)
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
+    # The choice the plan was made for: send the changed figures, or save them as drafts.
+    submit: bool = False
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def resent(self) -> int:
+        return sum(1 for c in self.changes if c.resent)
+
+    @property
+    def withdrawals(self) -> list[Change]:
+        """Changes that would take a counted figure out of the results; the browser asks for
+        explicit consent before writing them. Under ``status_after_change`` there are none."""
+        return [c for c in self.changes if c.withdraws]
+
+    def summary(self) -> str:
+        """What was written, counting only the figures that changed."""
+        sent = sum(1 for c in self.changes if c.status == Status.SUBMITTED)
+        return gettext(
+            "Đã nhập %(n)s số liệu thay đổi (%(sent)s đã gửi, trong đó %(resent)s số đã gửi "
+            "được sửa và gửi lại; %(drafts)s nháp); %(unchanged)s dòng không thay đổi."
+        ) % {
+            "n": format_number(len(self.changes)),
+            "sent": format_number(sent),
+            "resent": format_number(self.resent),
+            "drafts": format_number(len(self.changes) - sent),
+            "unchanged": format_number(self.unchanged),
+        }
 
 
 def _shortened(text: str, limit: int = 40) -> str:
@@ -87,17 +183,12 @@ def _shortened(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def _existing_figures(rows, agencies, periods, indicators) -> dict[tuple, Measurement]:
-    """The figures already stored for exactly the (indicator, agency, period) keys on file, in
-    one query. Issue #7: loading every figure of the periods on file took gigabytes once the
-    database held millions of figures; joining the keys keeps memory to the file's size."""
-    keys = set()
-    for _, row in rows:
-        indicator = indicators.get(str(row.get("indicator_code") or "").strip())
-        agency = agencies.get(str(row.get("agency_code") or "").strip())
-        period = periods.get(str(row.get("period") or "").strip())
-        if indicator and agency and period:
-            keys.add((indicator.pk, agency.pk, period.pk))
+def _figures_at(keys: set[tuple[int, int, int]]) -> dict[tuple, Measurement]:
+    """The stored figures of exactly these (indicator, agency, period) keys, in one query.
+    Issue #7: loading every figure of the periods on file took gigabytes once the database
+    held millions of figures; joining the keys keeps memory to the file's size."""
+    if not keys:
+        return {}
     on_file = RawSQL(
         "SELECT m.id FROM indicators_measurement m JOIN unnest(%s::bigint[], %s::bigint[], "
         "%s::bigint[]) AS k(i, a, p) ON m.indicator_id = k.i AND m.agency_id = k.a "
@@ -110,16 +201,92 @@ def _existing_figures(rows, agencies, periods, indicators) -> dict[tuple, Measur
     }
 
 
-def plan_import(rows: Iterable[tuple[int, dict]]) -> ImportPlan:
-    """Check every row and work out what would change. Reads reference data and existing
-    figures in a fixed number of queries; writes nothing."""
+def _existing_figures(rows, agencies, periods, indicators) -> dict[tuple, Measurement]:
+    """The figures already stored for the keys on file (one query)."""
+    keys = set()
+    for _, row in rows:
+        indicator = indicators.get(str(row.get("indicator_code") or "").strip())
+        agency = agencies.get(str(row.get("agency_code") or "").strip())
+        period = periods.get(str(row.get("period") or "").strip())
+        if indicator and agency and period:
+            keys.add((indicator.pk, agency.pk, period.pk))
+    return _figures_at(keys)
+
+
+def _previous_periods(periods: dict[str, Period]) -> dict[int, Period]:
+    """Each period's previous one (``workflow.previous_period``), from periods already read."""
+    by_key = {(p.year, p.quarter): p for p in periods.values()}
+    before = {}
+    for p in periods.values():
+        if p.is_annual:
+            key = (p.year - 1, None)
+        elif p.quarter == 1:
+            key = (p.year - 1, 4)
+        else:
+            key = (p.year, p.quarter - 1)
+        if key in by_key:
+            before[p.pk] = by_key[key]
+    return before
+
+
+def _refuse_sharp_changes(result: ImportPlan, periods: dict[str, Period]) -> None:
+    """A change that will be sent needs a note (giải trình) when its rate moves more than
+    ``workflow.SHARP_CHANGE_POINTS`` against the previous period, as in the entry form. The
+    previous figure is the file's own when the file changes it (what will be stored), else the
+    stored one, read in one query."""
+    from indicators.entry_forms import MSG_SHARP
+
+    before = _previous_periods(periods)
+    checked = [
+        c
+        for c in result.changes
+        if c.status == Status.SUBMITTED
+        and not c.new.note
+        and c.new.denominator is not None
+        and c.period.pk in before
+    ]
+    if not checked:
+        return
+    planned = {(c.indicator.pk, c.agency.pk, c.period.pk): c.new for c in result.changes}
+    keys = {(c.indicator.pk, c.agency.pk, before[c.period.pk].pk) for c in checked}
+    stored = _figures_at(keys - planned.keys())
+    sharp = set()
+    for c in checked:
+        key = (c.indicator.pk, c.agency.pk, before[c.period.pk].pk)
+        if sharp_change(planned.get(key) or stored.get(key), c.new):
+            result.errors.append(RowError(c.row, f"{FIELD_LABELS['note']}: {MSG_SHARP}"))
+            sharp.add(c.row)
+    result.changes = [c for c in result.changes if c.row not in sharp]
+
+
+def plan_import(rows: Iterable[tuple[int, dict]], *, submit: bool = False, user=None) -> ImportPlan:
+    """Check every row and work out what a confirm would write; writes nothing. Reads
+    reference data and existing figures in a fixed number of queries.
+
+    ``submit``: the changed figures are sent (else saved as drafts; a corrected sent figure
+    stays sent, ``workflow.status_after_change``). ``user``: when given (the browser, or the
+    command's ``--user``), every row must be of an agency ``access.enterable_agencies`` lets
+    that user enter, changed or not: a row equal to another agency's figure would otherwise
+    confirm its value ("1 dòng không đổi").
+
+    Unchanged rows (the same numerator, denominator, rank, score and note as stored) are never
+    written, even over a demo figure: an upload never changes a figure whose values did not
+    change, so uploading a downloaded template back, or the same file twice, changes nothing,
+    sent figures included. (The entry form's "a real figure replaces a demo one even when
+    equal" does not apply here: a file equal to the demo figures is not a new report.)
+    Locks (a locked period, an approved figure) refuse the rows that would change a figure,
+    in one place for the browser and the command line.
+    """
     agencies = {a.code: a for a in Agency.objects.all()}
     periods = {p.code: p for p in Period.objects.all()}
     indicators = {i.code: i for i in Indicator.objects.all()}
     targets = TargetLevels(Target.objects.select_related("plan"))
+    allowed = (
+        None if user is None else set(access.enterable_agencies(user).values_list("pk", flat=True))
+    )
     rows = list(rows)
     existing = _existing_figures(rows, agencies, periods, indicators)
-    result = ImportPlan()
+    result = ImportPlan(submit=submit)
     seen: dict[tuple, int] = {}
     for number, row in rows:
         bad = [name for name, value in row.items() if has_control_characters(value)]
@@ -149,6 +316,16 @@ def plan_import(rows: Iterable[tuple[int, dict]]) -> ImportPlan:
                 result.errors.append(RowError(number, str(UNKNOWN_CODE[name]) % {"code": code}))
             continue
         period, agency, indicator = refs["period"], refs["agency"], refs["indicator"]
+        if allowed is not None and agency.pk not in allowed:
+            # Before anything is compared with the stored figure: nothing about it may show.
+            result.errors.append(
+                RowError(
+                    number,
+                    gettext("bạn không có quyền nhập số liệu cho đơn vị “%(code)s”.")
+                    % {"code": agency.code},
+                )
+            )
+            continue
         raw = {
             "numerator": row.get("numerator"),
             "denominator": row.get("denominator"),
@@ -184,10 +361,18 @@ def plan_import(rows: Iterable[tuple[int, dict]]) -> ImportPlan:
         if not checked.ok:
             continue
         old = existing.get(key)
-        if old is not None and same_figures(old, checked.figures) and not old.is_demo:
+        if old is not None and same_figures(old, checked.figures):
             result.unchanged += 1
-        else:
-            result.changes.append(Change(number, indicator, agency, period, old, checked.figures))
+            continue
+        if reason := locked_reason(period, old):
+            result.errors.append(RowError(number, reason))
+            continue
+        status = status_after_change(old.status if old else None, submit=submit)
+        result.changes.append(
+            Change(number, indicator, agency, period, old, checked.figures, status)
+        )
+    _refuse_sharp_changes(result, periods)
+    result.errors.sort(key=lambda e: e.row)
     return result
 
 
@@ -220,7 +405,7 @@ HISTORY_COLUMNS = (
 )
 
 
-def _insert_new_figures(changes: list[Change], *, status: str, user) -> None:
+def _insert_new_figures(changes: list[Change], *, user) -> None:
     """Insert new figures and their first history rows ("+", as django-simple-history writes
     them) with PostgreSQL COPY.
 
@@ -247,7 +432,7 @@ def _insert_new_figures(changes: list[Change], *, status: str, user) -> None:
                 c.new.rank,
                 c.new.score,
                 c.new.note,
-                status,
+                c.status,
                 "",
                 user_id,
                 now,
@@ -335,12 +520,12 @@ def _changed_since(creates: list[Change], updates: list[Change]) -> list[Change]
     return sorted(moved + _created_since(creates), key=lambda c: c.row)
 
 
-def apply_import(plan: ImportPlan, *, status: str, user=None) -> int:
+def apply_import(plan: ImportPlan, *, user=None) -> int:
     """Write every change of a checked plan in one transaction; return how many were written.
 
-    A figure already present keeps its status unless the file changes its value; changed
-    figures take ``status`` and a new version. Imported figures are real: one that replaces a
-    demo figure is no longer marked as demo. New figures are inserted with COPY
+    Only the plan's changes are written (unchanged rows never are), each with the status the
+    plan gave it (``Change.status``) and a new version. Imported figures are real: one that
+    changes a demo figure is no longer marked as demo. New figures are inserted with COPY
     (``_insert_new_figures``), changed ones with Django's bulk update; both with history.
 
     Nothing is overwritten unseen: the plan was made outside this transaction, so each figure it
@@ -357,8 +542,8 @@ def apply_import(plan: ImportPlan, *, status: str, user=None) -> int:
             if changed := _changed_since(creates, updates):
                 raise ImportConflict(changed)
             if creates:
-                _insert_new_figures(creates, status=status, user=user)
-            _update_figures(updates, status=status, user=user)
+                _insert_new_figures(creates, user=user)
+            _update_figures(updates, user=user)
     except (IntegrityError, psycopg.IntegrityError):  # COPY's errors come from psycopg itself
         # A figure was created between the check and the insert (rolled back by now).
         if changed := _created_since(creates):
@@ -367,7 +552,7 @@ def apply_import(plan: ImportPlan, *, status: str, user=None) -> int:
     return len(creates) + len(updates)
 
 
-def _update_figures(updates: list[Change], *, status: str, user) -> None:
+def _update_figures(updates: list[Change], *, user) -> None:
     changed = []
     for change in updates:
         f = change.new
@@ -379,7 +564,7 @@ def _update_figures(updates: list[Change], *, status: str, user) -> None:
             f.score,
             f.note,
         )
-        m.status, m.entered_by, m.version = status, user, m.version + 1
+        m.status, m.entered_by, m.version = change.status, user, m.version + 1
         m.is_demo = False  # a real figure replaces a demo one; seed_demo --reset keeps it
         m.entered_at = timezone.now()
         changed.append(m)

@@ -341,6 +341,9 @@ EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000)
 IMPORT_MAX_UPLOAD_ROWS = env_int("IMPORT_MAX_UPLOAD_ROWS", 20_000)
+# Seconds a browser upload may spend reading its file before it is refused with a message:
+# well inside gunicorn's 30-second worker timeout (20.000 rows read in about 2 s).
+IMPORT_MAX_SECONDS = env_int("IMPORT_MAX_SECONDS", 15)
 # Form fields other than files: the grid posts at most a few hundred fields.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 

@@ -1,14 +1,17 @@
 """Excel round trip in the browser and evidence files (issue #4)."""
 
 import io
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from indicators.models import Evidence, Measurement, Period
+from indicators.models import Agency, Evidence, Measurement, Period
+from targets.models import Indicator
 
 Q2 = "2021-Q2"
 
@@ -46,15 +49,17 @@ def xlsx(rows, header=None):
     return buffer.getvalue()
 
 
-def upload(client, content, name="so-lieu.xlsx"):
-    return client.post(reverse("excel-upload"), {"file": SimpleUploadedFile(name, content)})
-
-
-def confirm(client, response, submit=False):
-    data = {"token": response.context["token"]}
+def upload(client, content, name="so-lieu.xlsx", submit=False):
+    data = {"file": SimpleUploadedFile(name, content)}
     if submit:
         data["submit"] = "on"
-    return client.post(reverse("excel-confirm"), data)
+    return client.post(reverse("excel-upload"), data)
+
+
+def confirm(client, response, **extra):
+    """Post the preview's confirm form as the page has it (its token and the choice made)."""
+    data = {"token": response.context["token"], "submit": response.context["plan"].submit}
+    return client.post(reverse("excel-confirm"), {**data, **extra})
 
 
 def test_template_is_prefilled(client, officer_a, measure):
@@ -105,12 +110,13 @@ def test_upload_preview_confirm_and_same_file_twice(client, officer_a, measure):
             [Q2, "STP", "hai_long_ket_qua", 40, 50, None, "", None],
         ]
     )
-    response = upload(client, content)
+    response = upload(client, content, submit=True)
     page = response.content.decode()
     assert response.status_code == 200
     assert "90 / 100" in page and "95 / 100" in page and "40 / 50" in page
+    assert "Nháp → Đã gửi" in page and "Mới → Đã gửi" in page
     assert Measurement.objects.get(indicator__code="ho_so_dung_han").numerator == 90  # nothing yet
-    response = confirm(client, response, submit=True)
+    response = confirm(client, response)
     assert response.status_code == 302
     assert set(Measurement.objects.values_list("indicator__code", "numerator", "status")) == {
         ("ho_so_dung_han", 95, "submitted"),
@@ -312,3 +318,213 @@ def test_abandoned_previews_are_removed_at_the_next_upload(client, officer_a, se
     client.force_login(officer_a)
     upload(client, xlsx([[Q2, "STP", "ho_so_dung_han", 95, 100, None, "", None]]))
     assert not old.exists() and fresh.exists()
+
+
+# --- What an upload does to statuses ------------------------------------------------------------
+
+
+def _save(book) -> bytes:
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _sent_figures(client, *, demo: bool):
+    """Every figure of STP for Q2 stored as sent ("Đã gửi"), demo figures or not; returns
+    their (status, version) by indicator, and the history's size."""
+    codes = [
+        row[2]
+        for row in load_workbook(io.BytesIO(download(client, agency="STP").content))
+        .worksheets[0]
+        .iter_rows(min_row=2, values_only=True)
+    ]
+    for n, code in enumerate(codes, start=1):
+        Measurement.objects.create(
+            indicator=Indicator.objects.get(code=code),
+            agency=Agency.objects.get(code="STP"),
+            period=Period.objects.get(code=Q2),
+            numerator=90 + n,
+            denominator=100,
+            status="submitted",
+            is_demo=demo,
+        )
+    return codes
+
+
+def _statuses():
+    return (
+        sorted(Measurement.objects.values_list("indicator__code", "status", "version", "is_demo")),
+        Measurement.history.count(),
+    )
+
+
+@pytest.mark.parametrize("demo", [True, False], ids=["demo", "real"])
+def test_an_unchanged_template_changes_nothing_and_keeps_figures_sent(client, officer_a, demo):
+    """The template uploaded back as downloaded, "Gửi luôn" left unticked: nothing changes,
+    the sent figures stay sent (demo figures too: an upload never changes a figure whose
+    values did not change)."""
+    client.force_login(officer_a)
+    codes = _sent_figures(client, demo=demo)
+    before = _statuses()
+    content = download(client, agency="STP").content
+    for _ in range(2):  # the same file twice
+        response = upload(client, content)
+        page = response.content.decode()
+        plan = response.context["plan"]
+        assert response.status_code == 200 and plan.ok
+        assert plan.changes == [] and plan.unchanged == len(codes) == 8
+        assert "0 số liệu sẽ thay đổi, 8 dòng không đổi, 0 lỗi." in page
+        assert "Không có số liệu nào thay đổi" in page and "Xác nhận nhập" not in page
+        # A confirm posted anyway writes nothing.
+        assert confirm(client, response).status_code == 302
+        assert _statuses() == before
+
+
+def test_a_corrected_sent_figure_stays_sent_and_the_preview_says_so(client, officer_a):
+    client.force_login(officer_a)
+    codes = _sent_figures(client, demo=True)
+    book = load_workbook(io.BytesIO(download(client, agency="STP").content))
+    sheet = book.worksheets[0]
+    sheet["D2"] = 99  # 91 → 99 in the first row
+    response = upload(client, _save(book))
+    plan = response.context["plan"]
+    assert [(c.row, c.status_before, c.status) for c in plan.changes] == [
+        (2, "submitted", "submitted")
+    ]
+    table = response.content.decode().split('id="import-changes"')[1].split("</table>")[0]
+    assert "Trạng thái" in table
+    assert "91 / 100" in table and "99 / 100" in table
+    assert "Đã gửi → Đã gửi (gửi lại số đã sửa)" in table
+    assert "1 số liệu sẽ thay đổi, 7 dòng không đổi, 0 lỗi." in response.content.decode()
+    response = confirm(client, response)
+    assert response.status_code == 302
+    message = str(list(get_messages(response.wsgi_request))[0])
+    assert message == (
+        "Đã nhập 1 số liệu thay đổi (1 đã gửi, trong đó 1 số đã gửi được sửa và gửi lại; "
+        "0 nháp); 7 dòng không thay đổi."
+    )
+    m = Measurement.objects.get(indicator__code=codes[0], period__code=Q2)
+    assert (m.numerator, m.status, m.version, m.is_demo) == (99, "submitted", 2, False)
+    assert set(Measurement.objects.values_list("status", flat=True)) == {"submitted"}
+
+
+def test_the_preview_shows_each_status_change_for_the_choice_made(client, officer_a, measure):
+    measure("ho_so_dung_han", "STP", Q2, 90, 100, status="draft")
+    measure("hai_long_ket_qua", "STP", Q2, 40, 50, status="returned")
+    client.force_login(officer_a)
+    rows = [
+        [Q2, "STP", "ho_so_dung_han", 91, 100, None, "", None],
+        [Q2, "STP", "hai_long_ket_qua", 41, 50, None, "", None],
+        [Q2, "STP", "hai_long_phuc_vu", 1234, 1300, None, "", None],
+    ]
+    drafts = upload(client, xlsx(rows))
+    assert [c.status_text for c in drafts.context["plan"].changes] == [
+        "Nháp → Nháp",
+        "Trả lại → Nháp",
+        "Mới → Nháp",
+    ]
+    sent = upload(client, xlsx(rows), submit=True)
+    assert [c.status_text for c in sent.context["plan"].changes] == [
+        "Nháp → Đã gửi",
+        "Trả lại → Đã gửi",
+        "Mới → Đã gửi",
+    ]
+    page = sent.content.decode()
+    assert "1.234 / 1.300" in page and "Mới → Đã gửi" in page
+    assert "gửi luôn" in page.split('id="import-choice"')[1].split("</p>")[0]
+
+
+def test_formatted_values_ranks_and_a_note_only_change(client, staff, measure):
+    measure("ho_so_dung_han", "STP", Q2, 1234, 1300, status="draft", note="cũ")
+    measure("par_index", "89", "2021", rank=14, score=Decimal("80.5"), status="draft")
+    client.force_login(staff)
+    response = upload(
+        client,
+        xlsx(
+            [
+                [Q2, "STP", "ho_so_dung_han", 1234, 1300, None, "mới", None],
+                ["2021", "89", "par_index", None, None, 12, "", 81.54],
+            ]
+        ),
+    )
+    table = response.content.decode().split('id="import-changes"')[1].split("</table>")[0]
+    assert table.count("1.234 / 1.300") == 2  # the values did not change, the note did
+    assert "Giải trình: “cũ”" in table and "Giải trình: “mới”" in table
+    assert "14/63 (điểm 80,50)" in table and "12/63 (điểm 81,54)" in table
+
+
+def test_confirm_refuses_another_choice_than_the_preview_and_replans(client, officer_a, measure):
+    measure("ho_so_dung_han", "STP", Q2, 90, 100, status="draft")
+    client.force_login(officer_a)
+    content = xlsx([[Q2, "STP", "ho_so_dung_han", 95, 100, None, "", None]])
+    response = upload(client, content)  # planned as drafts
+    assert response.context["plan"].submit is False
+    token = response.context["token"]
+    # The choice changed after the preview: refused, and the preview is shown for it.
+    response = client.post(reverse("excel-confirm"), {"token": token, "submit": "True"})
+    assert response.status_code == 409
+    assert "Lựa chọn gửi luôn hay lưu nháp đã khác" in response.content.decode()
+    assert Measurement.objects.get().numerator == 90
+    assert [c.status_text for c in response.context["plan"].changes] == ["Nháp → Đã gửi"]
+    # That preview can be confirmed.
+    response = confirm(client, response)
+    assert response.status_code == 302
+    assert Measurement.objects.values_list("numerator", "status").get() == (95, "submitted")
+
+
+def test_the_preview_replans_for_the_other_choice_without_javascript(client, officer_a):
+    client.force_login(officer_a)
+    response = upload(client, xlsx([[Q2, "STP", "ho_so_dung_han", 95, 100, None, "", None]]))
+    page = response.content.decode()
+    assert "Mới → Nháp" in page and "Xem trước lại: gửi luôn" in page
+    token = response.context["token"]
+    response = client.post(
+        reverse("excel-confirm"), {"token": token, "submit": "True", "replan": "True"}
+    )
+    assert response.status_code == 200 and "Mới → Đã gửi" in response.content.decode()
+    assert not Measurement.objects.exists()
+    assert confirm(client, response).status_code == 302
+    assert Measurement.objects.values_list("status", flat=True).get() == "submitted"
+
+
+def test_a_change_that_stops_a_figure_counting_needs_consent(
+    client, officer_a, measure, monkeypatch
+):
+    """No upload does this under the shared rule; should a rule ever, the confirm refuses it
+    unless the person ticks the consent box next to which the message appears."""
+    measure("ho_so_dung_han", "STP", Q2, 90, 100, status="submitted")
+    monkeypatch.setattr(
+        "indicators.imports.status_after_change", lambda current, *, submit: "draft"
+    )
+    client.force_login(officer_a)
+    response = upload(client, xlsx([[Q2, "STP", "ho_so_dung_han", 95, 100, None, "", None]]))
+    assert "Đã gửi → Nháp" in response.content.decode()
+    assert 'name="withdraw"' in response.content.decode()
+    refused = confirm(client, response)
+    assert refused.status_code == 400
+    error = refused.content.decode().split('id="err-withdraw"')[1].split("</div>")[0]
+    assert "Hãy đánh dấu ô đồng ý" in error
+    assert Measurement.objects.values_list("numerator", "status").get() == (90, "submitted")
+    assert confirm(client, refused, withdraw="on").status_code == 302
+    assert Measurement.objects.values_list("numerator", "status").get() == (95, "draft")
+
+
+def test_a_sharp_change_sent_needs_a_note(client, officer_a, measure):
+    measure("ho_so_dung_han", "STP", "2021-Q1", 90, 100, status="approved")
+    client.force_login(officer_a)
+    sharp = [Q2, "STP", "ho_so_dung_han", 40, 100, None, "", None]
+    response = upload(client, xlsx([sharp]), submit=True)
+    assert response.status_code == 400
+    assert [str(e) for e in response.context["plan"].errors] == [
+        "Dòng 2: giải trình: Số liệu thay đổi hơn 30 điểm phần trăm so với kỳ trước: vui lòng "
+        "ghi giải trình trước khi gửi."
+    ]
+    assert upload(client, xlsx([sharp])).status_code == 200  # a draft needs no note yet
+    explained = [*sharp[:6], "Sáp nhập bộ phận một cửa", None]
+    assert upload(client, xlsx([explained]), submit=True).status_code == 200
+    # The previous quarter in the same file counts as it will be stored.
+    both = [["2021-Q1", "STP", "ho_so_dung_han", 45, 100, None, "sửa", None], sharp]
+    Measurement.objects.update(status="submitted")
+    response = upload(client, xlsx(both), submit=True)
+    assert response.status_code == 200, response.context["plan"].errors
+    assert not Measurement.objects.filter(period__code=Q2).exists()

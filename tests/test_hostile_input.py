@@ -305,7 +305,7 @@ def test_import_columns(db, column, value):
         assert snapshot() == before
         return
     if plan.ok:
-        apply_import(plan, status="draft")
+        apply_import(plan)
     else:
         assert snapshot() == before
         for error in plan.errors:

@@ -58,12 +58,14 @@ def create(indicator, numerator, denominator, agency="STP", status="submitted"):
 
 def test_a_figure_approved_after_the_plan_is_not_overwritten(db, measure):
     m = measure("ho_so_dung_han", "STP", Q2, 90, 100, status="submitted")
-    plan = plan_import([row(2, "ho_so_dung_han", 95, 100), row(3, "hai_long_ket_qua", 40, 50)])
+    plan = plan_import(
+        [row(2, "ho_so_dung_han", 95, 100), row(3, "hai_long_ket_qua", 40, 50)], submit=True
+    )
     assert plan.ok and len(plan.changes) == 2
     Measurement.objects.filter(pk=m.pk).update(status="approved", version=F("version") + 1)
     before = stored()
     with pytest.raises(ImportConflict) as excinfo:
-        apply_import(plan, status="submitted")
+        apply_import(plan)
     assert stored() == before  # neither the update nor the new figure
     message = str(excinfo.value)
     assert "Sở Tư pháp – chỉ số ho_so_dung_han – kỳ 2021-Q2" in message
@@ -76,7 +78,7 @@ def test_a_figure_created_after_the_plan_stops_the_import(db):
     create("hai_long_ket_qua", 1, 2)
     before = stored()
     with pytest.raises(ImportConflict) as excinfo:
-        apply_import(plan, status="draft")
+        apply_import(plan)
     assert stored() == before
     assert "chỉ số hai_long_ket_qua" in str(excinfo.value)
 
@@ -108,7 +110,7 @@ def test_a_figure_created_between_the_check_and_the_insert(db, monkeypatch):
     monkeypatch.setattr(imports, "_insert_new_figures", late)
     try:
         with pytest.raises(ImportConflict) as excinfo:
-            apply_import(plan, status="draft")
+            apply_import(plan)
         assert [c.row for c in excinfo.value.changes] == [2]
         assert stored() == {("ho_so_dung_han", 1, "submitted", 1, "")}
     finally:
@@ -132,7 +134,7 @@ def test_the_lock_is_one_query_per_chunk(db, monkeypatch):
     )
     monkeypatch.setattr(imports, "LOCK_CHUNK", 10)
     with CaptureQueriesContext(connection) as ctx:
-        assert apply_import(plan, status="draft") == 30
+        assert apply_import(plan) == 30
     locks = [q["sql"] for q in ctx.captured_queries if "FOR UPDATE" in q["sql"]]
     assert len(locks) == 3
     # Thirty figures changed since the next plan: the message names ten and counts the rest.
@@ -141,7 +143,7 @@ def test_the_lock_is_one_query_per_chunk(db, monkeypatch):
     )
     Measurement.objects.update(version=F("version") + 1)
     with pytest.raises(ImportConflict) as excinfo:
-        apply_import(plan, status="draft")
+        apply_import(plan)
     assert "và 20 số liệu khác" in str(excinfo.value)
     assert set(Measurement.objects.values_list("numerator", flat=True)) == {3}
 

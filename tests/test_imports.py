@@ -93,7 +93,10 @@ EXPECTED_GOOD = {
 def test_a_good_csv_file_imports(db, tmp_path):
     out, err = run(write_csv(tmp_path / "so-lieu.csv", GOOD_ROWS))
     assert figures() == EXPECTED_GOOD
-    assert "Đã nhập 4 dòng thay đổi; 0 dòng không đổi." in out
+    assert (
+        "Đã nhập 4 số liệu thay đổi (4 đã gửi, trong đó 0 số đã gửi được sửa và gửi lại; "
+        "0 nháp); 0 dòng không thay đổi." in out
+    )
     assert err == ""
     assert Measurement.history.count() == 4
     assert not Measurement.objects.filter(is_demo=True).exists()
@@ -108,7 +111,7 @@ def test_a_good_xlsx_file_imports(db, tmp_path):
     ]
     out, _ = run(write_xlsx(tmp_path / "so-lieu.xlsx", rows))
     assert figures() == EXPECTED_GOOD
-    assert "Đã nhập 4 dòng thay đổi" in out
+    assert "Đã nhập 4 số liệu thay đổi" in out
 
 
 def test_csv_with_bom_blank_lines_and_without_score_column(db, tmp_path):
@@ -129,17 +132,20 @@ def test_csv_with_bom_blank_lines_and_without_score_column(db, tmp_path):
     assert Measurement.objects.count() == 2
 
 
-@pytest.mark.parametrize("status", ["draft", "submitted", "approved"])
+@pytest.mark.parametrize("status", ["draft", "submitted"])
 def test_status_option(db, tmp_path, status):
     run(write_csv(tmp_path / "a.csv", GOOD_ROWS), "--status", status)
     assert set(Measurement.objects.values_list("status", flat=True)) == {status}
 
 
-def test_status_option_refuses_returned(db, tmp_path):
+@pytest.mark.parametrize("status", ["approved", "returned", "x"])
+def test_status_option_refuses_anything_else(db, tmp_path, status):
+    """Approving takes an approver, in the application: no flag skips the review."""
     with pytest.raises(CommandError):
         call_command(
-            "import_measurements", str(write_csv(tmp_path / "a.csv", GOOD_ROWS)), "--status", "x"
+            "import_measurements", str(write_csv(tmp_path / "a.csv", GOOD_ROWS)), "--status", status
         )
+    assert not Measurement.objects.exists()
 
 
 # --- Bad files: nothing is imported -------------------------------------------------------------
@@ -224,7 +230,7 @@ def test_too_many_rows(db):
 
 def test_apply_import_refuses_a_plan_with_errors(db):
     with pytest.raises(ValueError):
-        apply_import(ImportPlan(errors=[RowError(2, "x")]), status="submitted")
+        apply_import(ImportPlan(errors=[RowError(2, "x")]))
 
 
 # --- Importing again ----------------------------------------------------------------------------
@@ -236,20 +242,24 @@ def test_importing_the_same_file_twice_changes_nothing(db, tmp_path, writer):
     run(path)
     before, history = figures(), Measurement.history.count()
     out, _ = run(path)
-    assert "Đã nhập 0 dòng thay đổi; 4 dòng không đổi." in out
+    assert "Đã nhập 0 số liệu thay đổi" in out and "4 dòng không thay đổi." in out
     assert figures() == before
     assert Measurement.history.count() == history == 4
     # ... even with another status: a figure keeps its status unless its value changes.
-    run(path, "--status", "approved")
+    run(path, "--status", "draft")
     assert figures() == before
 
 
 def test_a_changed_row_makes_a_new_version(db, tmp_path):
-    run(write_csv(tmp_path / "a.csv", GOOD_ROWS), "--status", "approved")
+    run(write_csv(tmp_path / "a.csv", GOOD_ROWS))
+    Measurement.objects.filter(indicator__code="par_index").update(status="approved")
     changed = [list(r) for r in GOOD_ROWS]
     changed[0][3] = "1.299"
-    out, _ = run(write_csv(tmp_path / "b.csv", changed))
-    assert "Đã nhập 1 dòng thay đổi; 3 dòng không đổi." in out
+    out, _ = run(write_csv(tmp_path / "b.csv", changed), "--status", "draft")
+    assert (
+        "Đã nhập 1 số liệu thay đổi (1 đã gửi, trong đó 1 số đã gửi được sửa và gửi lại; "
+        "0 nháp); 3 dòng không thay đổi." in out
+    )
     after = figures()
     assert after[("ho_so_dung_han", "STP", "2021-Q1")] == (
         1299,
@@ -264,7 +274,9 @@ def test_a_changed_row_makes_a_new_version(db, tmp_path):
     assert Measurement.history.count() == 5
 
 
-def test_an_import_over_a_demo_figure_makes_it_real(db, tmp_path, measure):
+def test_an_import_over_a_demo_figure_makes_it_real_only_where_it_changes(db, tmp_path, measure):
+    """A changed demo figure becomes real (regenerating the demo figures keeps it); one whose
+    values the file repeats is not written at all, so it stays demo, with its status."""
     demo = measure("ho_so_dung_han", "STP", "2021-Q1", 1234, 1300)
     other = measure("hai_long_ket_qua", "STP", "2021-Q1", 5, 10)
     Measurement.objects.filter(pk__in=[demo.pk, other.pk]).update(is_demo=True)
@@ -272,23 +284,30 @@ def test_an_import_over_a_demo_figure_makes_it_real(db, tmp_path, measure):
         GOOD_ROWS[0],  # the same numbers as the demo figure
         ["2021-Q1", "STP", "hai_long_ket_qua", "9", "10", "", "", ""],
     ]
-    out, _ = run(write_csv(tmp_path / "a.csv", rows))
-    assert "Đã nhập 2 dòng thay đổi" in out
-    assert not Measurement.objects.filter(is_demo=True).exists()
-    # ... so that regenerating the demo figures never deletes them.
-    call_command("seed_demo", "--reset", stdout=io.StringIO())
+    out, _ = run(write_csv(tmp_path / "a.csv", rows), "--status", "draft")
+    assert "Đã nhập 1 số liệu thay đổi" in out and "1 dòng không thay đổi" in out
     demo.refresh_from_db()
     other.refresh_from_db()
-    assert (demo.numerator, demo.is_demo, other.numerator, other.is_demo) == (
-        1234,
-        False,
-        9,
-        False,
-    )
+    assert (demo.is_demo, demo.version, demo.status) == (True, 1, "submitted")
+    assert (other.numerator, other.is_demo, other.status) == (9, False, "submitted")
+    call_command("seed_demo", "--reset", stdout=io.StringIO())
+    other.refresh_from_db()
+    assert (other.numerator, other.is_demo) == (9, False)
 
 
-def test_planning_an_import_takes_a_fixed_number_of_queries(db):
+@pytest.mark.parametrize("submit", [False, True], ids=["drafts", "sent"])
+def test_planning_an_import_takes_a_fixed_number_of_queries(db, submit, staff):
+    """Sent figures are also compared with the previous quarter's (one more query), and a user's
+    rows with the agencies they may enter (one more)."""
     communes = list(Agency.objects.filter(level="xa").values_list("code", flat=True))
+    for code in communes:
+        Measurement.objects.create(
+            indicator=Indicator.objects.get(code="ho_so_dung_han"),
+            agency=Agency.objects.get(code=code),
+            period=Period.objects.get(code="2021-Q1"),
+            numerator=1,
+            denominator=2,
+        )
 
     def queries(n_rows):
         rows = [
@@ -296,20 +315,21 @@ def test_planning_an_import_takes_a_fixed_number_of_queries(db):
                 number,
                 {
                     **dict.fromkeys(COLUMNS),
-                    "period": "2021-Q1",
+                    "period": "2021-Q2",
                     "agency_code": code,
                     "indicator_code": "ho_so_dung_han",
                     "numerator": "1",
-                    "denominator": "2",
+                    "denominator": "3",
                 },
             )
             for number, code in enumerate(communes[:n_rows], start=2)
         ]
         with CaptureQueriesContext(connection) as ctx:
-            plan = plan_import(rows)
+            plan = plan_import(rows, submit=submit, user=staff)
         assert plan.ok and len(plan.changes) == n_rows
         return len(ctx.captured_queries)
 
+    queries(1)  # the user's permissions are read once and kept on the user
     assert queries(3) == queries(60)
 
 
@@ -326,9 +346,9 @@ def test_new_figures_get_their_first_history_row(db, tmp_path, staff):
     """New figures are written with COPY: each has one "+" history row with its values, the
     importing user and the same moment; a later change through the ORM adds a "~" row."""
     plan = plan_import(
-        read_table(write_csv(tmp_path / "a.csv", GOOD_ROWS).read_bytes(), "a.csv", 10)
+        read_table(write_csv(tmp_path / "a.csv", GOOD_ROWS).read_bytes(), "a.csv", 10), submit=True
     )
-    assert apply_import(plan, status="submitted", user=staff) == 4
+    assert apply_import(plan, user=staff) == 4
     history = list(Measurement.history.order_by("history_id"))
     assert [h.history_type for h in history] == ["+"] * 4
     for h in history:
@@ -357,3 +377,116 @@ def test_new_figures_get_their_first_history_row(db, tmp_path, staff):
         denominator=1,
     )
     assert again.pk > max(h.id for h in history)
+
+
+# --- The command obeys the browser's locks, workflow and permissions ----------------------------
+
+
+def test_the_command_refuses_locked_periods_and_approved_figures(db, tmp_path, measure):
+    """The same refusals as the upload page, as row errors: nothing is imported, the good rows
+    neither. A row equal to an approved figure changes nothing and is not an error."""
+    approved = measure("ho_so_dung_han", "STP", "2021-Q1", 1000, 1300, status="approved")
+    equal = measure("hai_long_ket_qua", "STP", "2021-Q1", 9, 10, status="approved")
+    Period.objects.filter(code="2021-Q2").update(locked=True)
+    before, history = figures(), Measurement.history.count()
+    rows = [
+        GOOD_ROWS[0],  # row 2: changes the approved figure
+        GOOD_ROWS[1],  # row 3: fine
+        GOOD_ROWS[2],  # row 4: a new figure in the locked Q2
+        ["2021-Q1", "STP", "hai_long_ket_qua", "9", "10", "", "", ""],  # row 5: unchanged
+    ]
+    message, err = run_failing(write_csv(tmp_path / "a.csv", rows))
+    assert err.splitlines() == [
+        "Dòng 2: Số liệu đã được duyệt và đang khóa; Sở Nội vụ có thể mở lại kèm lý do.",
+        "Dòng 4: Kỳ Quý II/2021 đã khóa sổ, không thể nhập hoặc sửa số liệu.",
+    ]
+    assert message == "2 lỗi; chưa nhập dòng nào."
+    assert figures() == before and Measurement.history.count() == history
+    approved.refresh_from_db()
+    equal.refresh_from_db()
+    assert (approved.numerator, approved.status, equal.status) == (1000, "approved", "approved")
+
+
+def test_the_command_follows_the_workflow_for_sent_figures(db, tmp_path, measure):
+    sent = measure("ho_so_dung_han", "STP", "2021-Q1", 1000, 1300, status="submitted")
+    draft = measure("hai_long_ket_qua", "STP", "2021-Q1", 1, 10, status="returned")
+    rows = [GOOD_ROWS[0], ["2021-Q1", "STP", "hai_long_ket_qua", "9", "10", "", "", ""]]
+    out, _ = run(write_csv(tmp_path / "a.csv", rows), "--status", "draft")
+    sent.refresh_from_db()
+    draft.refresh_from_db()
+    assert (sent.numerator, sent.status) == (1234, "submitted")  # a correction, sent again
+    assert (draft.numerator, draft.status) == (9, "draft")
+    assert "trong đó 1 số đã gửi được sửa và gửi lại; 1 nháp" in out
+
+
+def test_the_command_asks_for_a_note_on_a_sharp_change_sent(db, tmp_path, measure):
+    measure("ho_so_dung_han", "STP", "2021-Q1", 1300, 1300)
+    row = ["2021-Q2", "STP", "ho_so_dung_han", "100", "1300", "", "", ""]
+    _, err = run_failing(write_csv(tmp_path / "a.csv", [row]))
+    assert err.strip() == (
+        "Dòng 2: giải trình: Số liệu thay đổi hơn 30 điểm phần trăm so với kỳ trước: vui lòng "
+        "ghi giải trình trước khi gửi."
+    )
+    run(write_csv(tmp_path / "b.csv", [[*row[:6], "Thiếu cán bộ", ""]]))
+    assert Measurement.objects.filter(period__code="2021-Q2").exists()
+
+
+def test_the_command_as_a_user_checks_every_row_and_records_who(db, tmp_path, officer_a, measure):
+    other = measure("van_ban_tren_mang", "30280", "2021-Q1", 55, 100, note="Mạng chậm")
+    message, err = run_failing(write_csv(tmp_path / "a.csv", GOOD_ROWS), "--user", "canbo.stp")
+    # Rows 3 and 5 are other agencies'; row 3 equals the stored figure and is refused as well.
+    assert err.splitlines() == [
+        "Dòng 3: bạn không có quyền nhập số liệu cho đơn vị “30280”.",
+        "Dòng 5: bạn không có quyền nhập số liệu cho đơn vị “89”.",
+    ]
+    assert Measurement.objects.get() == other
+    run(write_csv(tmp_path / "b.csv", [GOOD_ROWS[0], GOOD_ROWS[2]]), "--user", "canbo.stp")
+    mine = Measurement.objects.filter(agency__code="STP")
+    assert mine.count() == 2 and {m.entered_by for m in mine} == {officer_a}
+    assert {h.history_user for h in Measurement.history.filter(agency__code="STP")} == {officer_a}
+
+
+@pytest.mark.parametrize("username", ["khong.co.ai", "lanhdao"])
+def test_the_command_refuses_an_unknown_user_or_one_who_may_not_enter(
+    db, tmp_path, leader, username
+):
+    message, _ = run_failing(write_csv(tmp_path / "a.csv", GOOD_ROWS), "--user", username)
+    assert username in message
+    assert not Measurement.objects.exists()
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_the_benchmark_files_import_with_the_benchmarks_options(db, tmp_path, measure, suffix):
+    """bench/import_timing.py writes its files and command line as here: every row new and
+    sent; generated rates jump between quarters, and the notes it writes explain them."""
+    from bench import import_timing
+
+    measure("ho_so_dung_han", "STP", "2021-Q1", 20, 100)
+    rows = [
+        (0, "2021-Q2", "STP", "ho_so_dung_han", 90, 100),
+        (0, "2021-Q2", "SNV", "dvc_tich_hop", 3, 5),
+    ]
+    path = tmp_path / f"import-2{suffix}"
+    import_timing._write(rows, path)
+    command = import_timing.import_command(path)
+    assert command[1:3] == ["manage.py", "import_measurements"]
+    out = io.StringIO()
+    call_command(*command[2:], stdout=out, stderr=io.StringIO())
+    assert "Đã nhập 2 số liệu thay đổi (2 đã gửi" in out.getvalue()
+    assert set(
+        Measurement.objects.filter(period__code="2021-Q2").values_list("status", flat=True)
+    ) == {"submitted"}
+
+
+def test_the_command_never_takes_a_counted_figure_out_silently(db, tmp_path, measure, monkeypatch):
+    """No rule does this today (status_after_change keeps a sent figure sent); should one ever,
+    the command refuses, since it has nobody to ask for consent."""
+    sent = measure("ho_so_dung_han", "STP", "2021-Q1", 1000, 1300)
+    monkeypatch.setattr(
+        "indicators.imports.status_after_change", lambda current, *, submit: "draft"
+    )
+    message, err = run_failing(write_csv(tmp_path / "a.csv", [GOOD_ROWS[0]]), "--status", "draft")
+    assert err.strip() == "Dòng 2: Đã gửi → Nháp"
+    assert "sẽ không còn được tính; chưa nhập dòng nào." in message
+    sent.refresh_from_db()
+    assert (sent.numerator, sent.status) == (1000, "submitted")

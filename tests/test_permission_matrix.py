@@ -298,3 +298,55 @@ def test_permission_matrix(world, db, monkeypatch, name, method, index):
     assert answer(response) == expected, f"{method} {url} as {ROLES[index]}"
     if expected in REFUSED:
         assert _snapshot() == before, f"{method} {url} as {ROLES[index]} wrote something"
+
+
+# --- An upload row for another agency -----------------------------------------------------------
+
+# What each role gets for a one-row CSV equal to agency A's stored figure: officer B may not
+# enter for agency A, so the row is refused by number, and the page says nothing of the stored
+# figure (not "1 dòng không đổi", which would confirm its value).
+UPLOAD_ROW = {
+    "anonymous": LOGIN,
+    "officer_a": "unchanged",
+    "officer_b": "refused",
+    "staff": "unchanged",
+    "leader": 403,
+    "committee": 403,
+    "admin": "unchanged",
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_an_upload_row_of_another_agency_is_refused_changed_or_not(world, db, role, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    m = world["measurement"]
+    header = "period,agency_code,indicator_code,numerator,denominator,value,note\n"
+    equal = f"{PERIOD},{AGENCY_A},{INDICATOR},{m.numerator},{m.denominator},,\n"
+    changed = f"{PERIOD},{AGENCY_A},{INDICATOR},{m.numerator - 1},{m.denominator},,\n"
+    client = Client()
+    if world["users"][role] is not None:
+        client.force_login(world["users"][role])
+    before = _snapshot()
+    for row in (equal, changed):
+        response = client.post(
+            reverse("excel-upload"),
+            {"file": SimpleUploadedFile("so-lieu.csv", (header + row).encode())},
+        )
+        assert _snapshot() == before  # a preview writes nothing
+        expected = UPLOAD_ROW[role]
+        if expected in (LOGIN, 403):
+            assert answer(response) == expected
+            continue
+        plan = response.context["plan"]
+        if expected == "refused":
+            assert response.status_code == 400 and plan.unchanged == 0 and not plan.changes
+            assert [str(e) for e in plan.errors] == [
+                "Dòng 2: bạn không có quyền nhập số liệu cho đơn vị “STP”."
+            ]
+            assert "không đổi, 1 lỗi" in response.content.decode()
+        elif row is equal:
+            assert response.status_code == 200 and plan.unchanged == 1 and plan.ok
+        else:
+            assert response.status_code == 200 and len(plan.changes) == 1
