@@ -219,6 +219,17 @@ def test_grid_refused_rows_stay_unsaved_and_leaving_the_page_warns(page, live_se
     assert dialogs == ["beforeunload"]
     assert "/nhap-lieu/bang/" in page.url  # stayed, values kept
     expect(page.locator("#id_30283-numerator")).to_have_value("3")
+    page.get_by_role("button", name="Xem").click()  # the filters leave the page too
+    page.wait_for_timeout(300)
+    assert dialogs == ["beforeunload"] * 2
+    # posting the whole table takes the values along: no question; refused, all kept
+    page.unroute("**/30283/?level=xa*")
+    page.get_by_role("button", name="Lưu nháp tất cả").click()
+    expect(page.locator("main")).to_contain_text("Chưa lưu gì")
+    assert dialogs == ["beforeunload"] * 2
+    expect(page.locator("#id_30280-numerator")).to_have_value("9")
+    expect(page.locator("#id_30283-numerator")).to_have_value("3")
+    expect(page.locator("#grow-30283")).to_contain_text("Chưa lưu")
     assert not Measurement.objects.exists()
 
 

@@ -8,8 +8,7 @@
   var ROW = "tr[data-grid-row]";
   var SHEET = "form[data-entry-sheet]";
   var TYPED = "input[type=text], textarea";
-  // A form post (not htmx) carries every typed value with it: no warning then.
-  var leavingByForm = false;
+  var leavingByForm = false; // the grid or the sheet is being posted: no question then
 
   function fields() {
     return Array.prototype.slice.call(
@@ -124,8 +123,12 @@
     }
   });
 
+  // Posting the grid or the sheet itself (not through htmx, which prevents the default) takes
+  // the typed values along; any other form (the grid's filters, logout) leaves them behind.
   document.addEventListener("submit", function (event) {
-    if (!event.defaultPrevented) leavingByForm = true; // htmx prevents its own
+    if (!event.defaultPrevented && event.target.matches("[data-grid], " + SHEET)) {
+      leavingByForm = true;
+    }
   });
 
   window.addEventListener("beforeunload", function (event) {
