@@ -240,9 +240,12 @@ def test_entry_form_warns_before_leaving_unsaved_values(page, live_server, staff
     page.on("dialog", lambda d: (dialogs.append(d.type), d.dismiss()))
     note = page.locator("#missing-note")
     total = page.locator("#missing-note [data-missing]").count()
+    summary = page.locator("#missing-summary")  # beside the buttons
     expect(note.locator("[data-missing-count]")).to_have_text(str(total))
+    expect(summary).to_have_text(f"Còn {total}/{total} chỉ tiêu chưa nhập")
     page.fill("#id_ho_so_dung_han-numerator", "90")
     expect(note.locator("[data-missing-count]")).to_have_text(str(total - 1))
+    expect(summary).to_have_text(f"Còn {total - 1}/{total} chỉ tiêu chưa nhập")
     expect(note.locator("[data-missing='ho_so_dung_han']")).to_be_hidden()
     page.fill("#id_ho_so_dung_han-denominator", "100")
     page.locator(".period-links a").first.click()

@@ -158,7 +158,11 @@
     );
     item.hidden = typed;
     var left = note.querySelectorAll("[data-missing]:not([hidden])").length;
-    note.querySelector("[data-missing-count]").textContent = left;
+    document.querySelectorAll("[data-missing-count]").forEach(function (count) {
+      count.textContent = left;
+    });
+    var summary = document.querySelector("[data-missing-summary]");
+    if (summary) summary.hidden = left === 0;
     note.hidden = left === 0;
   }
 
