@@ -160,6 +160,16 @@ def test_grid_sent_row_edited_by_keyboard_stays_sent_and_says_so(page, live_serv
         page.keyboard.press("Enter")
     expect(page.locator("#grow-30283 .saved-mark")).to_have_text("✓ Đã lưu nháp")
     assert figure("30283").status == "draft"
+    # Tab from the last row to the buttons below the table saves it too
+    last = page.locator("tr[data-grid-row]").last
+    last.locator("input").nth(1).focus()
+    page.keyboard.type("7")
+    last.locator("input").nth(0).focus()
+    page.keyboard.type("7")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Lưu nháp tất cả")).to_be_focused()
+    expect(last.locator(".saved-mark")).to_have_text("✓ Đã lưu nháp")
 
 
 def test_grid_value_typed_while_the_row_is_saved_is_kept(page, live_server, staff, measure):

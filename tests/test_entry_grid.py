@@ -328,3 +328,16 @@ def test_grid_post_query_count_is_bounded(client, staff, measure, django_assert_
     with django_assert_max_num_queries(20):  # untouched rows cost nothing
         response = client.post(grid_url(), {**data, "action": "submit"})
     assert response.status_code == 302
+
+
+def test_whole_grid_post_right_after_the_row_was_saved_alone(client, staff):
+    """Leaving a row for the grid's button saves it (htmx) while the whole table is posted
+    with the version the page had: the same values are written once, without a conflict."""
+    client.force_login(staff)
+    data = grid_inputs(client.get(grid_url(district="883")).content.decode())
+    data.update({"30280-numerator": "9", "30280-denominator": "10"})
+    client.post(row_url("30280"), data, **HTMX)  # the row's own save arrives first
+    response = client.post(grid_url(district="883"), {**data, "action": "submit"}, follow=True)
+    assert "Đã gửi 1 dòng." in response.content.decode()
+    m = Measurement.objects.get(agency__code="30280", period__code=Q2)
+    assert (m.numerator, m.status, m.version) == (9, "submitted", 2)

@@ -55,8 +55,8 @@
     var row = event.target.closest(ROW);
     var next = event.relatedTarget;
     if (!row || (next && row.contains(next))) return;
-    // the grid's own buttons post the whole table, this row with it
-    if (next && next.form === row.closest("form") && next.type === "submit") return;
+    // Also towards the grid's own buttons: if the whole table is then posted with this row,
+    // the server sees the same values twice and writes them once (whichever comes first).
     leave(row);
   });
 
