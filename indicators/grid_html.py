@@ -76,14 +76,18 @@ def grid_row_html(row: EntryRow, links: dict) -> SafeString:
             f' aria-label="{_e(label)} – {name}"{extra}{invalid}></td>'
         )
     note = ""
-    field = row.grid_note
-    if field is not None:
-        invalid = f' aria-invalid="true" aria-describedby="gerr-{prefix}"' if field.invalid else ""
+    note_field = row.grid_note
+    if note_field is not None:
+        invalid = ' aria-invalid="true"' if note_field.invalid else ""
+        if errors or row.problem:  # the row's messages (``_problems``)
+            invalid += f' aria-describedby="gerr-{prefix}"'
         note = (
-            f'<div class="grid-note"><label for="{_e(field.id)}">{_e(links["note_label"])}'
-            f"</label>"
-            f' <input type="text" autocomplete="off" maxlength="2000" name="{_e(field.name)}"'
-            f' id="{_e(field.id)}" value="{_e(field.value)}"{extra}{invalid}></div>'
+            f'<div class="grid-note"><label for="{_e(note_field.id)}">'
+            f"{_e(links['note_label'])}</label>"
+            f' <input type="text" autocomplete="off" maxlength="2000"'
+            f' name="{_e(note_field.name)}" id="{_e(note_field.id)}"'
+            f' value="{_e(note_field.value)}"{extra}{invalid}>'
+            "</div>"
         )
     state = ""
     if unsaved or errors or row.problem:
