@@ -29,7 +29,7 @@ from indicators.entry_forms import (
     group_rows,
 )
 from indicators.grid_html import grid_row_html
-from indicators.models import Agency, Period
+from indicators.models import Agency, Measurement, Period
 from targets.models import Level, Target
 
 
@@ -102,7 +102,15 @@ def _grid_links(user, period: Period) -> list:
 
 @require_http_methods(["GET", "POST"])
 def entry_form(request: HtmxHttpRequest, period_code: str, agency_code: str) -> HttpResponse:
-    """Every indicator of one agency for one period: save a draft, submit, or (staff) approve."""
+    """Every indicator of one agency for one period: save a draft, submit, or (staff) approve.
+
+    Submitting with some indicators still empty is allowed: agencies often have part of their
+    figures before the rest (a survey that ends later), and a partial report sent on time is
+    worth more than a complete one sent late. But it is never silent: beside the buttons the
+    page lists the indicators still empty ("Còn 2/8 chỉ tiêu chưa nhập: …") before anything is
+    sent, and the success message repeats what is missing. Messages count only figures that
+    changed (saved, sent, or corrected and sent again), as ``workflow.entries_save`` reports.
+    """
     access.require_entry_section(request.user)
     period = get_object_or_404(Period, code=period_code)
     agency = access.get_agency_for_user(request.user, agency_code)
@@ -144,6 +152,7 @@ def entry_form(request: HtmxHttpRequest, period_code: str, agency_code: str) -> 
         "notice": notice,
         "has_submitted": any(r.current and r.current.status == "submitted" for r in rows),
         "has_errors": any(r.form.is_bound and (r.form.errors or r.problem) for r in rows),
+        "missing": _missing(rows),
         "periods": Period.objects.all(),
         "late": timezone.localdate() > period.deadline,
     }
@@ -151,29 +160,80 @@ def entry_form(request: HtmxHttpRequest, period_code: str, agency_code: str) -> 
     return render(request, template, context)
 
 
+def _missing(rows: list[EntryRow]) -> list[EntryRow]:
+    """The indicators with no figure saved and none typed."""
+    return [
+        row
+        for row in rows
+        if row.current is None and not (row.form is not None and row.form.has_input())
+    ]
+
+
+def _missing_text(rows: list[EntryRow]) -> str:
+    missing = _missing(rows)
+    if not missing:
+        return ""
+    return _("Còn %(n)s/%(total)s chỉ tiêu chưa nhập: %(names)s.") % {
+        "n": len(missing),
+        "total": len(rows),
+        "names": "; ".join(row.indicator.short_name for row in missing),
+    }
+
+
+def _outcome_text(outcomes: list[str], *, submit: bool, grid: bool = False) -> str:
+    """What a save did, counting only the figures (grid: rows) that changed."""
+    sent = sum(o in (workflow.SENT, workflow.RESENT) for o in outcomes)
+    drafts = sum(o == workflow.SAVED for o in outcomes)
+    resent = sum(o == workflow.RESENT for o in outcomes)
+    if submit:
+        if not sent:
+            return _("Không có dòng nào thay đổi.") if grid else _("Không có số liệu nào thay đổi.")
+        text = _("Đã gửi %(n)s dòng.") if grid else _("Đã gửi %(n)s số liệu tới Sở Nội vụ.")
+        return text % {"n": sent}
+    parts = []
+    if drafts:
+        text = _("Đã lưu nháp %(n)s dòng.") if grid else _("Đã lưu nháp %(n)s số liệu.")
+        parts.append(text % {"n": drafts})
+    if resent:
+        text = (
+            _("Đã gửi lại %(n)s dòng đã gửi, với số liệu đã sửa.")
+            if grid
+            else _("Đã gửi lại %(n)s số liệu đã gửi, với số liệu đã sửa, tới Sở Nội vụ.")
+        )
+        parts.append(text % {"n": resent})
+    if not parts:
+        return _("Không có dòng nào thay đổi.") if grid else _("Không có số liệu nào thay đổi.")
+    return " ".join(parts)
+
+
 def _save_rows(request, agency: Agency, period: Period, rows: list[EntryRow], *, submit: bool):
-    """Check every row, then save all or nothing. Returns a success message, or None when the
-    rows now carry errors (to show beside their fields)."""
+    """Check every row that is saved (edited, or a draft being submitted), then save all or
+    nothing. Returns a success message, or None when the rows now carry errors (to show beside
+    their fields)."""
     bind_rows(rows, request.POST, submitting=submit)
-    if not all(row.form.is_valid() for row in rows):
+    if not all([row.form.is_valid() for row in rows]):  # every row checked, none skipped
         return None
-    entries = [row.entry for row in rows if row.form.figures is not None]
-    if not entries:
+    todo = [row for row in rows if row.form.saves]
+    if not todo and not any(row.current is not None or row.form.has_input() for row in rows):
         rows[0].form.add_error(None, _("Chưa nhập số liệu nào.")) if rows else None
         return None
-    changed, problems = workflow.entries_save(
-        entries=entries, agency=agency, period=period, submit=submit, user=request.user
+    saved = workflow.entries_save(
+        entries=[row.entry for row in todo],
+        agency=agency,
+        period=period,
+        submit=submit,
+        user=request.user,
     )
-    if problems:
+    if saved.problems:
         for row in rows:
-            problem = problems.get(row.prefix)
+            problem = saved.problems.get(row.prefix)
             if problem is not None:
                 row.problem = str(problem)
                 row.conflict = getattr(problem, "current", None)
         return None
-    if submit:
-        return _("Đã gửi %(n)s số liệu tới Sở Nội vụ.") % {"n": len(entries)}
-    return _("Đã lưu nháp (%(n)s số liệu thay đổi).") % {"n": changed}
+    text = _outcome_text(list(saved.outcomes.values()), submit=submit)
+    missing = _missing_text(rows) if submit else ""  # what is typed is now saved
+    return f"{text} {missing}".strip()
 
 
 def _approve_all(request, rows: list[EntryRow]) -> str | HttpResponse:
@@ -298,34 +358,43 @@ def entry_grid(request: HtmxHttpRequest, period_code: str, indicator_code: str) 
 
 
 def _save_grid(request, period: Period, rows: list[EntryRow], *, submit: bool) -> str | None:
-    """Save every row with input in one transaction, or nothing (errors stay on their rows)."""
+    """Save the rows that were edited in one transaction, or nothing (errors stay on their
+    rows). A row nobody touched is neither checked nor saved; "Gửi" also sends the drafts the
+    user entered (rows saved one by one as they were left, then sent together)."""
+    user = request.user
+    for row in rows:
+        c = row.current
+        row.send_unchanged = (
+            c is not None and c.status == Measurement.Status.DRAFT and c.entered_by_id == user.pk
+        )
     bind_rows(rows, request.POST, submitting=submit)
-    if not all(row.form.is_valid() for row in rows):
+    if not all([row.form.is_valid() for row in rows]):  # every row checked, none skipped
         return None
-    todo = [row for row in rows if row.form.figures is not None]
+    todo = [row for row in rows if row.form.saves]
+    outcomes = []
     with transaction.atomic():
         for row in todo:
-            _saved, problems = workflow.entries_save(
-                entries=[row.entry],
-                agency=row.agency,
-                period=period,
-                submit=submit,
-                user=request.user,
+            saved = workflow.entries_save(
+                entries=[row.entry], agency=row.agency, period=period, submit=submit, user=user
             )
-            if problems:
-                row.problem = str(problems[row.indicator.code])
-                row.conflict = getattr(problems[row.indicator.code], "current", None)
+            problem = saved.problems.get(row.indicator.code)
+            if problem is not None:
+                row.problem = str(problem)
+                row.conflict = getattr(problem, "current", None)
+            outcomes += saved.outcomes.values()
         if any(row.problem for row in todo):
             transaction.set_rollback(True)
             return None
-    return (_("Đã gửi %(n)s dòng.") if submit else _("Đã lưu %(n)s dòng.")) % {"n": len(todo)}
+    return _outcome_text(outcomes, submit=submit, grid=True)
 
 
 @require_POST
 def grid_row(
     request: HtmxHttpRequest, period_code: str, indicator_code: str, agency_code: str
 ) -> HttpResponse:
-    """Save one grid row as a draft when the user leaves it; answer the row re-rendered."""
+    """Save one grid row when the user leaves it; answer the row re-rendered. An edited row is
+    saved as a draft, or, if it was sent, sent again with its new values
+    (``workflow.status_after_change``); an untouched one is not saved."""
     period, form, target, _rows, _pages = _grid_setup(
         request, period_code, indicator_code, request.GET, with_rows=False
     )
@@ -335,16 +404,20 @@ def grid_row(
         return HttpResponse(_("Chỉ tiêu không áp dụng cho đơn vị này."), status=400)
     row = build_grid_rows(target, period, [agency])[0]
     bind_rows([row], request.POST)
-    if row.form.is_valid() and row.form.figures is not None:
-        changed, problems = workflow.entries_save(
-            entries=[row.entry], agency=agency, period=period, submit=False, user=request.user
-        )
-        if problems:
-            row.problem = str(problems[row.indicator.code])
-            row.conflict = getattr(problems[row.indicator.code], "current", None)
-        else:
+    if row.form.is_valid():
+        outcome = ""
+        if row.form.saves:
+            saved = workflow.entries_save(
+                entries=[row.entry], agency=agency, period=period, submit=False, user=request.user
+            )
+            problem = saved.problems.get(row.indicator.code)
+            if problem is not None:
+                row.problem = str(problem)
+                row.conflict = getattr(problem, "current", None)
+            outcome = saved.outcomes.get(row.indicator.code, "")
+        if not row.problem:  # saved, or untouched: the figure as it is now
             row = build_grid_rows(target, period, [agency])[0]
-            row.saved = True
+            row.saved = "" if outcome == workflow.UNCHANGED else outcome
     if not request.htmx:
         return redirect(
             reverse("entry-grid", args=[period.code, indicator_code])
@@ -359,7 +432,19 @@ def _grid_row_links(period: Period, target, form) -> dict:
     input labels, and the start of each line's two links, reversed once per page instead of
     twice per line: a line posts to ``row_url`` + its agency code + ``/`` + ``row_query`` (the
     ``grid-row`` route nests under ``entry-grid``), its figure is at ``figure_url`` + its id."""
-    links = {"period": period, "target": target, "not_entered": _("Chưa nhập")}
+    links = {
+        "period": period,
+        "target": target,
+        "not_entered": _("Chưa nhập"),
+        "note_label": _("Giải trình"),
+        "unsaved": _("Chưa lưu"),
+        "resend": _("Sửa sẽ gửi lại Sở Nội vụ"),
+        "saved": {
+            workflow.SAVED: _("Đã lưu nháp"),
+            workflow.SENT: _("Đã gửi"),
+            workflow.RESENT: _("Đã gửi lại"),
+        },
+    }
     if target is None or not form.is_valid():
         return links
     links["numerator_label"] = target.indicator.numerator_label

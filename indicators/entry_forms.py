@@ -21,7 +21,14 @@ from django.utils.translation import gettext_lazy as _
 from indicators import access
 from indicators.attainment import Status, rate_of, status_for
 from indicators.formatting import format_number, format_percent
-from indicators.measurements import MESSAGES, Figures, check_figures, same_figures
+from indicators.measurements import (
+    MESSAGES,
+    Figures,
+    check_figures,
+    parse_count,
+    parse_score,
+    same_figures,
+)
 from indicators.models import Agency, Measurement, Period
 from indicators.text_input import MSG_CONTROL, RejectControlCharacters, has_control_characters
 from indicators.workflow import (
@@ -29,6 +36,7 @@ from indicators.workflow import (
     locked_reason,
     previous_period,
     sharp_change,
+    status_after_change,
 )
 from targets.models import Level, Target
 from targets.plans import INDICES_GROUP
@@ -76,7 +84,17 @@ class EntryStartForm(RejectControlCharacters, forms.Form):
 
 class FigureForm(RejectControlCharacters, forms.Form):
     """One figure of one agency: two counts (or a rank and a score), a note, and the version
-    of the measurement the person saw (for conflict detection)."""
+    of the measurement the person saw (for conflict detection).
+
+    A row is *edited* when what is posted differs from the figure the person saw (``row.seen``:
+    the saved figure at the version they posted, see ``bind_rows``). The grid's row save, its
+    whole-table post and the entry form all use this one definition. A row is *saved* (``saves``)
+    when it is edited, or when it is submitted unchanged while not sent yet (a draft: only where
+    ``row.send_unchanged``); a row that is not saved is neither checked again nor written, so
+    figures nobody touched (another commune's, already sent) never block a post. Every save
+    that ends with the figure sent (``workflow.status_after_change``: submitting, or correcting
+    a sent figure) needs the explanation of a sharp change, as a submission does.
+    """
 
     numerator = forms.CharField(required=False, max_length=40)
     denominator = forms.CharField(required=False, max_length=40)
@@ -91,35 +109,57 @@ class FigureForm(RejectControlCharacters, forms.Form):
         self.row = row
         self.submitting = submitting
         self.figures: Figures | None = None
+        self.edited = False
+        self.saves = False
         super().__init__(*args, **kwargs)
 
     def has_input(self) -> bool:
         return any((self.data.get(self.add_prefix(name)) or "").strip() for name in FIGURE_FIELDS)
 
+    def _raw(self, data) -> dict:
+        """The posted values; a note that was not posted (the grid shows a note field only
+        where one is needed or already written) is the note of the figure the person saw."""
+        raw = {k: data.get(k) for k in FIGURE_FIELDS}
+        if self.add_prefix("note") not in self.data:
+            raw["note"] = self.row.seen.note if self.row.seen is not None else ""
+        return raw
+
     def clean(self):
         data = super().clean()
         row = self.row
+        seen = row.seen
         if not self.has_input():
-            if row.current is not None and not row.locked:
+            # nothing posted: a row left empty, a locked row (its fields are disabled), or a
+            # saved figure the person emptied, which is refused
+            self.edited = seen is not None and row.current is not None and not row.locked
+            if self.edited:
                 self.add_error(None, MSG_CANNOT_CLEAR)
             return data
-        checked = check_figures(
-            row.indicator,
-            row.agency,
-            row.period,
-            {k: data.get(k) for k in FIGURE_FIELDS},
-            row.targets,
+        raw = self._raw(data)
+        typed = typed_figures(raw)
+        self.edited = seen is None or typed is None or not same_figures(seen, typed)
+        current = row.current
+        self.saves = self.edited or (
+            self.submitting
+            and row.send_unchanged
+            and current is not None
+            and seen is current
+            and current.status in (Measurement.Status.DRAFT, Measurement.Status.RETURNED)
         )
+        if not self.saves:
+            self.figures = typed  # shown as it is, not checked again, not written
+            return data
+        checked = check_figures(row.indicator, row.agency, row.period, raw, row.targets)
         for name, messages in checked.errors.items():
             for message in messages:
                 self.add_error(name if name in self.fields else None, message)
-        if (
-            row.locked
-            and row.current is not None
-            and not same_figures(row.current, checked.figures)
-        ):
+        if row.locked and current is not None and not same_figures(current, checked.figures):
             self.add_error(None, row.locked)
-        needs_note = self.submitting and checked.ok and not checked.figures.note
+        ends_sent = (
+            status_after_change(current and current.status, submit=self.submitting)
+            == Measurement.Status.SUBMITTED
+        )
+        needs_note = ends_sent and checked.ok and not checked.figures.note
         if needs_note and sharp_change(row.previous, checked.figures):
             self.add_error("note", MSG_SHARP)
         if checked.ok:
@@ -128,6 +168,21 @@ class FigureForm(RejectControlCharacters, forms.Form):
 
     def field_errors(self, name: str) -> list[str]:
         return list(self.errors.get(name, [])) if self.is_bound else []
+
+
+def typed_figures(raw: dict) -> Figures | None:
+    """The posted values read as figures, without checking the rules (None if one is not a
+    number): enough to tell whether they equal a saved figure."""
+    try:
+        return Figures(
+            parse_count(raw.get("numerator")),
+            parse_count(raw.get("denominator")),
+            parse_count(raw.get("rank")),
+            parse_score(raw.get("score")),
+            (raw.get("note") or "").strip(),
+        )
+    except ValueError:
+        return None
 
 
 class GridInput(NamedTuple):
@@ -155,7 +210,11 @@ class EntryRow:
     editable: bool = True
     live: bool = False
     key: str = ""  # the form prefix: the indicator's code, or the agency's code in the grid
-    saved: bool = False
+    saved: str = ""  # after a save: what it did (workflow.SAVED, SENT or RESENT)
+    # the figure the person saw, at the version they posted (``bind_rows``)
+    seen: Measurement | None = None
+    # submitting sends this row's unsent figure even when it was not edited
+    send_unchanged: bool = True
 
     @property
     def indicator(self):
@@ -193,6 +252,34 @@ class EntryRow:
             )
             for name in ("numerator", "denominator")
         ]
+
+    @property
+    def unsaved(self) -> bool:
+        """Typed values that are not saved: an edited row whose save was refused (its own
+        errors, or another row's in an all-or-nothing post)."""
+        form = self.form
+        return form is not None and form.is_bound and form.edited and not self.saved
+
+    @property
+    def sent(self) -> bool:
+        return self.current is not None and self.current.status == Measurement.Status.SUBMITTED
+
+    @property
+    def grid_note(self) -> GridInput | None:
+        """The grid's note (giải trình) field, shown only where a note is written or needed:
+        a sharp change, or the note's own error. Without it the grid keeps the saved note."""
+        if self.form is not None and self.form.is_bound:
+            bf = self.form["note"]
+            value = bf.value()
+            if value is None:
+                value = self.seen.note if self.seen is not None else ""
+            if not (value or bf.errors or self.sharp):
+                return None
+            return GridInput(bf.html_name, bf.auto_id, value, bool(bf.errors))
+        note = self.current.note if self.current is not None else ""
+        if not (note or self.sharp):
+            return None
+        return GridInput(f"{self.prefix}-note", f"id_{self.prefix}-note", note, False)
 
     @property
     def workflow_label(self) -> str:
@@ -366,6 +453,8 @@ def build_rows(agency: Agency, period: Period) -> list[EntryRow]:
 
 def bind_rows(rows: list[EntryRow], data=None, *, submitting: bool = False) -> list[EntryRow]:
     """Attach a form to each row: bound to ``data`` (a POST) or filled from the saved figure."""
+    if data is not None:
+        attach_seen(rows, data)
     for row in rows:
         initial = {}
         if row.current is not None:
@@ -382,6 +471,37 @@ def bind_rows(rows: list[EntryRow], data=None, *, submitting: bool = False) -> l
             data, row=row, submitting=submitting, prefix=row.prefix, initial=initial
         )
     return rows
+
+
+def posted_version(data, prefix: str) -> int | None:
+    """The version a row posted back (the one the person saw), None if blank or not a number."""
+    raw = data.get(f"{prefix}-version") or ""
+    # a short run of ASCII digits: "²" is a digit to isdigit() but not to int()
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+
+
+def attach_seen(rows: list[EntryRow], data) -> None:
+    """Set each row's ``seen``: the figure the person saw when they loaded the page, told by
+    the version they post back. The saved figure when the versions agree; when somebody has
+    changed it since, that older version from the figure's history (one query for all such
+    rows), so that a row the person did not touch is recognised as untouched; nothing when they
+    saw none (a blank version) or the version is not in the history."""
+    stale: dict[int, int] = {}
+    for row in rows:
+        version, current = posted_version(data, row.prefix), row.current
+        row.seen = current if current is not None and version == current.version else None
+        if current is not None and version is not None and row.seen is None:
+            stale[current.pk] = version
+    if not stale:
+        return
+    found = {}
+    records = Measurement.history.filter(id__in=stale, version__in=set(stale.values()))
+    for record in records.order_by("history_date", "history_id"):
+        if stale[record.id] == record.version:
+            found[record.id] = record  # the last record of that version
+    for row in rows:
+        if row.current is not None and row.current.pk in found:
+            row.seen = found[row.current.pk]
 
 
 @dataclass

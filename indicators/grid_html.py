@@ -37,17 +37,24 @@ def _n(value) -> str:
 
 def grid_row_html(row: EntryRow, links: dict) -> SafeString:
     """The ``<tr>`` of ``row``. ``links`` holds what every line shares (see
-    ``entry._grid_row_links``): the URL prefixes, the query string and the two input labels.
-    Every value goes through ``_e``/``_n`` (escaped); nothing typed is emitted raw."""
+    ``entry._grid_row_links``): the URL prefixes, the query string and the labels.
+    Every value goes through ``_e``/``_n`` (escaped); nothing typed is emitted raw.
+
+    A row with typed values that are not saved (refused) is marked ``data-dirty`` and says
+    "Chưa lưu", so that ``entry.js`` saves it again when it is left and warns before the page
+    is left; a sent row says that an edit is sent again."""
     errors = row.grid_errors
     disabled = row.disabled
     agency = row.agency
     prefix = _e(row.prefix)
     name = _e(agency.name)
     status = row.status
+    unsaved = row.unsaved
     css = ""
     if errors or row.problem:
         css = ' class="row-invalid"'
+    elif unsaved:
+        css = ' class="row-unsaved"'
     elif row.saved:
         css = ' class="row-saved"'
     post = ""
@@ -56,20 +63,39 @@ def grid_row_html(row: EntryRow, links: dict) -> SafeString:
             f' hx-post="{_e(links["row_url"])}{_e(agency.code)}/{_e(links["row_query"])}"'
             ' hx-trigger="row-left" hx-include="this" hx-target="this" hx-swap="outerHTML"'
         )
+    if unsaved:
+        post += ' data-dirty="1"'
     inputs = []
     labels = (links["numerator_label"], links["denominator_label"])
+    extra = " disabled" if disabled else ""
     for field, label in zip(row.grid_inputs, labels, strict=True):
-        extra = " disabled" if disabled else ""
-        if field.invalid:
-            extra += f' aria-invalid="true" aria-describedby="gerr-{prefix}"'
+        invalid = f' aria-invalid="true" aria-describedby="gerr-{prefix}"' if field.invalid else ""
         inputs.append(
             '<td class="grid-input"><input type="text" inputmode="numeric" autocomplete="off"'
             f' name="{_e(field.name)}" id="{_e(field.id)}" value="{_n(field.value)}"'
-            f' aria-label="{_e(label)} – {name}"{extra}></td>'
+            f' aria-label="{_e(label)} – {name}"{extra}{invalid}></td>'
         )
-    saved = (
-        f' <span class="saved-mark" role="status">✓ {_e(_("Đã lưu"))}</span>' if row.saved else ""
-    )
+    note = ""
+    note_field = row.grid_note
+    if note_field is not None:
+        invalid = ' aria-invalid="true"' if note_field.invalid else ""
+        if errors or row.problem:  # the row's messages (``_problems``)
+            invalid += f' aria-describedby="gerr-{prefix}"'
+        note = (
+            f'<div class="grid-note"><label for="{_e(note_field.id)}">'
+            f"{_e(links['note_label'])}</label>"
+            f' <input type="text" autocomplete="off" maxlength="2000"'
+            f' name="{_e(note_field.name)}" id="{_e(note_field.id)}"'
+            f' value="{_e(note_field.value)}"{extra}{invalid}>'
+            "</div>"
+        )
+    state = ""
+    if unsaved or errors or row.problem:
+        state = f' <span class="unsaved-mark">{_e(links["unsaved"])}</span>'
+    elif row.saved:
+        state = f' <span class="saved-mark" role="status">✓ {_e(links["saved"][row.saved])}</span>'
+    if row.sent and not disabled:
+        state += f' <small class="resend-note">{_e(links["resend"])}</small>'
     return mark_safe(
         f'<tr id="grow-{prefix}" data-grid-row{css}{post}>'
         f'<th scope="row"><span class="grid-agency">{name}</span>'
@@ -79,8 +105,8 @@ def grid_row_html(row: EntryRow, links: dict) -> SafeString:
         f'<input type="hidden" name="{prefix}-version" value="{_e(row.grid_version)}">'
         f' <span class="entry-rate">{_e(row.value_text)}</span>'
         f' <span class="status status-{_e(status)}">{_e(status.label)}</span>'
-        f"{_problems(row, errors)}</td>"
-        f"<td>{_workflow(row, links)}{saved}</td>"
+        f"{note}{_problems(row, errors)}</td>"
+        f"<td data-row-state>{_workflow(row, links)}{state}</td>"
         f'<td class="num muted">{_e(row.previous_text)}</td></tr>'
     )
 

@@ -21,6 +21,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -193,19 +194,38 @@ def measurement_save(
                 raise
 
 
+# What saving one figure did (``entries_save``): nothing; saved it as a draft; sent it (it was
+# not sent before); or sent again a sent figure whose values were corrected.
+UNCHANGED, SAVED, SENT, RESENT = "unchanged", "saved", "sent", "resent"
+
+
+class EntriesSaved(NamedTuple):
+    changed: int
+    problems: dict[str, WorkflowError]
+    outcomes: dict[str, str]  # {indicator code: UNCHANGED, SAVED, SENT or RESENT}
+
+
 def entries_save(
     *, entries: list[Entry], agency: Agency, period: Period, submit: bool, user
-) -> tuple[int, dict[str, WorkflowError]]:
+) -> EntriesSaved:
     """Save several figures of one agency all or nothing.
 
-    Returns (how many changed, {indicator code: problem}); with any problem nothing is written.
+    Returns how many changed, {indicator code: problem} (with any problem nothing is written)
+    and what happened to each figure, so that a message counts only what changed: a figure
+    sent again with new values (``RESENT``) is told apart from one sent for the first time.
     """
     problems: dict[str, WorkflowError] = {}
-    changed = 0
+    outcomes: dict[str, str] = {}
     with transaction.atomic():
+        # The statuses before the save, read under the locks measurement_save takes anyway.
+        before = dict(
+            Measurement.objects.select_for_update()
+            .filter(agency=agency, period=period, indicator__in=[e.indicator for e in entries])
+            .values_list("indicator_id", "status")
+        )
         for entry in entries:
             try:
-                _measurement, did_change = measurement_save(
+                measurement, did_change = measurement_save(
                     indicator=entry.indicator,
                     agency=agency,
                     period=period,
@@ -216,12 +236,21 @@ def entries_save(
                 )
             except WorkflowError as exc:
                 problems[entry.indicator.code] = exc
+                continue
+            if not did_change:
+                outcome = UNCHANGED
+            elif measurement.status != Status.SUBMITTED:
+                outcome = SAVED
+            elif before.get(entry.indicator.pk) == Status.SUBMITTED:
+                outcome = RESENT
             else:
-                changed += did_change
+                outcome = SENT
+            outcomes[entry.indicator.code] = outcome
         if problems:
             transaction.set_rollback(True)
-            changed = 0
-    return changed, problems
+            outcomes = {}
+    changed = sum(outcome != UNCHANGED for outcome in outcomes.values())
+    return EntriesSaved(changed, problems, outcomes)
 
 
 def _transition(

@@ -390,3 +390,114 @@ def test_correcting_a_submitted_figure_keeps_it_submitted(client, officer_a, mea
     client.post(url(), {**figures(numerator="97", version=m.version), "action": "save"})
     after = saved()
     assert (after.numerator, after.status, after.version) == (97, "submitted", m.version + 1)
+
+
+def test_saving_a_corrected_sent_figure_with_a_sharp_change_needs_a_note(
+    client, officer_a, measure
+):
+    """A correction of a sent figure is sent again: it needs the same explanation as a
+    submission, whichever button is pressed."""
+    measure("ho_so_dung_han", "STP", "2021-Q1", 95, 100)
+    m = measure("ho_so_dung_han", "STP", Q2, 96, 100)
+    client.force_login(officer_a)
+    data = {**figures(numerator="50", denominator="100", version=m.version), "action": "save"}
+    page = client.post(url(), data).content.decode()
+    assert "vui lòng ghi giải trình" in page
+    assert saved().numerator == 96
+    data["ho_so_dung_han-note"] = "Sập hệ thống một cửa"
+    response = client.post(url(), data, follow=True)
+    assert "Đã gửi lại 1 số liệu đã gửi" in response.content.decode()
+    assert (saved().numerator, saved().status) == (50, "submitted")
+
+
+def test_an_untouched_sent_figure_is_not_checked_again_on_submit(client, officer_a, measure):
+    """A sent figure with a sharp change and no note (imported) does not block the sheet."""
+    measure("ho_so_dung_han", "STP", "2021-Q1", 95, 100)
+    m = measure("ho_so_dung_han", "STP", Q2, 50, 100)
+    client.force_login(officer_a)
+    data = {
+        **figures(numerator="50", denominator="100", version=m.version),
+        **figures("hai_long_ket_qua", "40", "50"),
+        "action": "submit",
+    }
+    response = client.post(url(), data)
+    assert response.status_code == 302
+    assert saved(indicator="hai_long_ket_qua").status == "submitted"
+    assert saved().version == m.version
+
+
+def test_the_sheet_lists_indicators_still_empty_before_and_after_submitting(
+    client, officer_a, measure
+):
+    """Submitting a partial sheet is allowed; the page says what is still missing."""
+    measure("ho_so_dung_han", "STP", Q2, 98, 100, status="draft")
+    client.force_login(officer_a)
+    response = client.get(url())
+    rows = response.context["rows"]
+    total = len(rows)
+    assert total > 3
+    page = response.content.decode()
+    assert f"<span data-missing-count>{total - 1}</span>/{total} chỉ tiêu chưa nhập" in page
+    assert "Vẫn có thể gửi các chỉ tiêu đã nhập" in page
+    names = [r.indicator.short_name for r in rows if r.indicator.code != "ho_so_dung_han"]
+    assert all(f">{name}</li>" in page for name in names)
+
+    data = {**figures(version="1"), **figures("hai_long_ket_qua", "40", "50"), "action": "submit"}
+    page = client.post(url(), data, follow=True).content.decode()
+    missing = "; ".join(n for n in names if n != rows[1].indicator.short_name)
+    assert f"Đã gửi 2 số liệu tới Sở Nội vụ. Còn {total - 2}/{total} chỉ tiêu chưa nhập:" in page
+    assert rows[1].indicator.code == "hai_long_ket_qua" and missing in page
+
+
+def test_messages_count_only_the_figures_that_changed(client, officer_a, measure):
+    versions = {}
+    for code in ("ho_so_dung_han", "hai_long_ket_qua", "dvc_muc_do_4"):
+        versions[code] = measure(code, "STP", Q2, 40, 50).version
+    client.force_login(officer_a)
+
+    def post(action, **changes):
+        data = {"action": action}
+        for code, version in versions.items():
+            data.update(figures(code, changes.get(code, "40"), "50", version=version))
+        return client.post(url(), data, follow=True).content.decode()
+
+    page = post("submit", ho_so_dung_han="41")
+    assert "Đã gửi 1 số liệu tới Sở Nội vụ." in page and "Đã gửi 3" not in page
+    versions["ho_so_dung_han"] += 1
+    assert "Không có số liệu nào thay đổi." in post("submit", ho_so_dung_han="41")
+    assert "Không có số liệu nào thay đổi." in post("save", ho_so_dung_han="41")
+    page = post("save", ho_so_dung_han="42")
+    assert "Đã gửi lại 1 số liệu đã gửi, với số liệu đã sửa, tới Sở Nội vụ." in page
+    assert "Đã lưu nháp" not in page
+
+
+def test_entries_save_reports_each_outcome(officer_a, measure):
+    from indicators import workflow
+    from indicators.measurements import Figures
+    from targets.models import Indicator
+
+    sent = measure("ho_so_dung_han", "STP", Q2, 40, 50)
+    draft = measure("hai_long_ket_qua", "STP", Q2, 40, 50, status="draft")
+    ind = {i.code: i for i in Indicator.objects.all()}
+    entries = [
+        workflow.Entry(ind["ho_so_dung_han"], Figures(41, 50), sent.version),
+        workflow.Entry(ind["hai_long_ket_qua"], Figures(40, 50), draft.version),
+        workflow.Entry(ind["dvc_muc_do_4"], Figures(1, 2), None),
+    ]
+    result = workflow.entries_save(
+        entries=entries, agency=sent.agency, period=sent.period, submit=False, user=officer_a
+    )
+    assert result.outcomes == {
+        "ho_so_dung_han": workflow.RESENT,
+        "hai_long_ket_qua": workflow.UNCHANGED,
+        "dvc_muc_do_4": workflow.SAVED,
+    }
+    assert (result.changed, result.problems) == (2, {})
+    entries[1] = workflow.Entry(ind["hai_long_ket_qua"], Figures(40, 50), draft.version)
+    entries[0] = workflow.Entry(ind["ho_so_dung_han"], Figures(42, 50), sent.version)  # stale
+    result = workflow.entries_save(
+        entries=entries, agency=sent.agency, period=sent.period, submit=True, user=officer_a
+    )
+    assert list(result.problems) == ["ho_so_dung_han"] and result.outcomes == {}
+    draft.refresh_from_db()
+    assert draft.status == "draft"  # all or nothing

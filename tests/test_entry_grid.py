@@ -113,3 +113,231 @@ def test_grid_bad_filters(client, staff):
     assert client.get(grid_url(indicator="dvc_muc_do_4")).status_code == 400  # provincial only
     assert client.get(grid_url(indicator="par_index")).status_code == 404  # annual index
     assert client.get(grid_url(district="STP")).status_code == 400
+
+
+# --- Sent rows, untouched rows, notes -------------------------------------------------------------
+
+
+def grid_inputs(page: str) -> dict[str, str]:
+    """The grid form's fields as a browser would post them untouched (name → value)."""
+    from html.parser import HTMLParser
+
+    fields = {}
+
+    class Inputs(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "input" and a.get("name") and "disabled" not in a:
+                fields[a["name"]] = a.get("value") or ""
+
+    Inputs().feed(page)
+    fields.pop("csrfmiddlewaretoken", None)
+    return fields
+
+
+def row_html(page: str, agency: str) -> str:
+    start = page.index(f'id="grow-{agency}"')
+    return page[start : page.index("</tr>", start)]
+
+
+def test_a_sent_row_says_an_edit_is_sent_again_and_then_says_so(client, staff, measure):
+    m = measure(IND, "30280", Q2, 40, 50)
+    client.force_login(staff)
+    page = client.get(grid_url(district="883")).content.decode()
+    assert "dòng đã gửi, nếu sửa, được gửi lại Sở Nội vụ" in page  # the lead text
+    assert "Sửa sẽ gửi lại Sở Nội vụ" in row_html(page, "30280")
+    assert "Sửa sẽ gửi lại" not in row_html(page, "30283")  # nothing sent there
+    data = {"30280-numerator": "45", "30280-denominator": "50", "30280-version": m.version}
+    page = client.post(row_url("30280"), data, **HTMX).content.decode()
+    assert "✓ Đã gửi lại" in page and "Đã lưu nháp" not in page and "Đã gửi" in page
+    m.refresh_from_db()
+    assert (m.numerator, m.status, m.version) == (45, "submitted", 2)
+
+
+def test_a_draft_row_saved_says_draft(client, staff):
+    client.force_login(staff)
+    data = {"30280-numerator": "45", "30280-denominator": "50", "30280-version": ""}
+    page = client.post(row_url("30280"), data, **HTMX).content.decode()
+    assert "✓ Đã lưu nháp" in page and "Sửa sẽ gửi lại" not in page
+
+
+def test_correcting_a_sent_row_with_a_sharp_change_needs_a_note_in_the_grid(client, staff, measure):
+    measure(IND, "30280", "2021-Q1", 95, 100)
+    m = measure(IND, "30280", Q2, 96, 100)
+    client.force_login(staff)
+    data = {"30280-numerator": "50", "30280-denominator": "100", "30280-version": m.version}
+    page = client.post(row_url("30280"), data, **HTMX).content.decode()
+    assert "vui lòng ghi giải trình" in page
+    assert 'name="30280-note"' in page  # the row now has a field for it
+    assert 'data-dirty="1"' in page and "Chưa lưu" in page and 'value="50"' in page
+    m.refresh_from_db()
+    assert (m.numerator, m.version) == (96, 1)
+    page = client.post(
+        row_url("30280"), {**data, "30280-note": "Sập hệ thống một cửa"}, **HTMX
+    ).content.decode()
+    assert "✓ Đã gửi lại" in page
+    m.refresh_from_db()
+    assert (m.numerator, m.note, m.status) == (50, "Sập hệ thống một cửa", "submitted")
+
+
+def test_a_draft_with_a_sharp_change_is_saved_and_shows_the_note_field(client, staff, measure):
+    measure(IND, "30280", "2021-Q1", 95, 100)
+    client.force_login(staff)
+    data = {"30280-numerator": "50", "30280-denominator": "100", "30280-version": ""}
+    page = client.post(row_url("30280"), data, **HTMX).content.decode()
+    assert "✓ Đã lưu nháp" in page and 'name="30280-note"' in page
+    assert Measurement.objects.get(agency__code="30280", period__code=Q2).status == "draft"
+
+
+def test_the_grid_keeps_a_note_it_does_not_show(client, staff, measure):
+    m = measure(IND, "30280", Q2, 40, 50, status="draft", note="Ghi chú của xã")
+    client.force_login(staff)
+    page = client.get(grid_url(district="883")).content.decode()
+    assert 'value="Ghi chú của xã"' in row_html(page, "30280")  # shown since it is written
+    data = {"30280-numerator": "41", "30280-denominator": "50", "30280-version": m.version}
+    client.post(row_url("30280"), data, **HTMX)  # a post without the note field
+    m.refresh_from_db()
+    assert (m.numerator, m.note) == (41, "Ghi chú của xã")
+
+
+def test_an_untouched_row_is_not_saved_again(client, staff, measure):
+    m = measure(IND, "30280", Q2, 1234, 1300, status="draft")
+    client.force_login(staff)
+    data = {"30280-numerator": "1.234", "30280-denominator": "1.300", "30280-version": m.version}
+    page = client.post(row_url("30280"), data, **HTMX).content.decode()
+    assert "Đã lưu" not in page and "Chưa lưu" not in page
+    m.refresh_from_db()
+    assert m.version == 1 and m.history.count() == 1
+
+
+def sharp_sent_figures(measure):
+    """Q2 of district 883: 30280 sent with a sharp change and no note (as imported), 30283 sent
+    by its commune; Q1 figures to compare with."""
+    measure(IND, "30280", "2021-Q1", 95, 100)
+    measure(IND, "30280", Q2, 50, 100)
+    measure(IND, "30283", "2021-Q1", 90, 100)
+    return measure(IND, "30283", Q2, 88, 100)
+
+
+def test_whole_grid_submit_checks_and_sends_only_edited_rows(client, staff, measure):
+    sharp_sent_figures(measure)
+    client.force_login(staff)
+    data = grid_inputs(client.get(grid_url(district="883")).content.decode())
+    assert data["30280-numerator"] == "50" and data["30283-version"] == "1"
+    data.update({"30285-numerator": "9", "30285-denominator": "10", "action": "submit"})
+    response = client.post(grid_url(district="883"), data)
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "Đã gửi 1 dòng." in page
+    assert Measurement.objects.get(agency__code="30285", period__code=Q2).status == "submitted"
+    # the untouched sent rows: not re-checked, not written
+    assert set(
+        Measurement.objects.filter(period__code=Q2).values_list("agency__code", "version")
+    ) == {("30280", 1), ("30283", 1), ("30285", 1)}
+
+
+def test_whole_grid_row_needing_a_note_gets_a_field_for_it(client, staff, measure):
+    measure(IND, "30285", "2021-Q1", 95, 100)
+    client.force_login(staff)
+    data = grid_inputs(client.get(grid_url(district="883")).content.decode())
+    assert "30285-note" not in data
+    data.update({"30285-numerator": "40", "30285-denominator": "100", "action": "submit"})
+    page = client.post(grid_url(district="883"), data).content.decode()
+    assert "vui lòng ghi giải trình" in row_html(page, "30285")
+    assert 'name="30285-note"' in row_html(page, "30285")
+    assert not Measurement.objects.filter(period__code=Q2).exists()
+    data = grid_inputs(page)  # the page as shown, with the typed values kept
+    assert (data["30285-numerator"], data["30285-note"]) == ("40", "")
+    data.update({"30285-note": "Thiếu cán bộ một cửa", "action": "submit"})
+    assert client.post(grid_url(district="883"), data).status_code == 302
+    m = Measurement.objects.get(agency__code="30285", period__code=Q2)
+    assert (m.numerator, m.note, m.status) == (40, "Thiếu cán bộ một cửa", "submitted")
+
+
+def test_whole_grid_post_skips_a_row_changed_by_somebody_else_meanwhile(client, staff, measure):
+    m = measure(IND, "30283", Q2, 30, 40, status="draft")
+    client.force_login(staff)
+    data = grid_inputs(client.get(grid_url(district="883")).content.decode())
+    # the commune corrects its figure after the page was loaded (version 2 in its history)
+    from indicators import workflow
+    from indicators.measurements import Figures
+
+    workflow.measurement_save(
+        indicator=m.indicator,
+        agency=m.agency,
+        period=m.period,
+        figures=Figures(35, 40),
+        version=m.version,
+        submit=False,
+        user=None,
+    )
+    data.update({"30280-numerator": "9", "30280-denominator": "10", "action": "save"})
+    assert client.post(grid_url(district="883"), data).status_code == 302
+    m.refresh_from_db()
+    assert (m.numerator, m.version) == (35, 2)  # untouched here: theirs stands, no conflict
+    # the same row edited here on top of the older version is a conflict, as always
+    data.update({"30283-numerator": "31"})
+    page = client.post(grid_url(district="883"), data).content.decode()
+    assert "vừa được người khác thay đổi" in page
+    m.refresh_from_db()
+    assert m.numerator == 35
+
+
+def test_grid_submit_sends_the_users_own_drafts_not_other_peoples(
+    client, staff, officer_b, measure
+):
+    mine = measure(IND, "30280", Q2, 40, 50, status="draft")
+    mine.entered_by = staff
+    mine.save()
+    theirs = measure(IND, "30283", Q2, 30, 40, status="draft")
+    theirs.entered_by = officer_b
+    theirs.save()
+    client.force_login(staff)
+    page = client.get(grid_url(district="883")).content.decode()
+    assert "các dòng nháp do bạn nhập" in page  # said beside the button
+    data = {**grid_inputs(page), "action": "submit"}
+    assert client.post(grid_url(district="883"), data).status_code == 302
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert (mine.status, theirs.status) == ("submitted", "draft")
+
+
+def test_grid_messages_count_only_changed_rows(client, staff, measure):
+    m = measure(IND, "30280", Q2, 40, 50)
+    measure(IND, "30283", Q2, 30, 40, status="draft")
+    client.force_login(staff)
+    data = grid_inputs(client.get(grid_url(district="883")).content.decode())
+    data.update({"30280-numerator": "41", "action": "save"})
+    response = client.post(grid_url(district="883"), data, follow=True)
+    page = response.content.decode()
+    assert "Đã gửi lại 1 dòng đã gửi, với số liệu đã sửa." in page and "Đã lưu nháp" not in page
+    m.refresh_from_db()
+    assert (m.numerator, m.status) == (41, "submitted")
+    data = {**grid_inputs(page), "action": "save"}
+    assert (
+        "Không có dòng nào thay đổi."
+        in client.post(grid_url(district="883"), data, follow=True).content.decode()
+    )
+
+
+def test_grid_post_query_count_is_bounded(client, staff, measure, django_assert_max_num_queries):
+    for code in ("30280", "30283", "30285"):
+        measure(IND, code, Q2, 9, 10)
+    client.force_login(staff)
+    data = grid_inputs(client.get(grid_url()).content.decode())
+    with django_assert_max_num_queries(20):  # untouched rows cost nothing
+        response = client.post(grid_url(), {**data, "action": "submit"})
+    assert response.status_code == 302
+
+
+def test_whole_grid_post_right_after_the_row_was_saved_alone(client, staff):
+    """Leaving a row for the grid's button saves it (htmx) while the whole table is posted
+    with the version the page had: the same values are written once, without a conflict."""
+    client.force_login(staff)
+    data = grid_inputs(client.get(grid_url(district="883")).content.decode())
+    data.update({"30280-numerator": "9", "30280-denominator": "10"})
+    client.post(row_url("30280"), data, **HTMX)  # the row's own save arrives first
+    response = client.post(grid_url(district="883"), {**data, "action": "submit"}, follow=True)
+    assert "Đã gửi 1 dòng." in response.content.decode()
+    m = Measurement.objects.get(agency__code="30280", period__code=Q2)
+    assert (m.numerator, m.status, m.version) == (9, "submitted", 2)

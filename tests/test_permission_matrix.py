@@ -109,9 +109,9 @@ MATRIX: dict[str, Entry] = {
     "evidence-delete": Entry(get=NO_GET, post=(L, R, 404, R, 403, 403, R), kwargs={"pk": E}),
     "entry-grid": Entry(
         get=(L, 200, 200, 200, 200, 200, 200),
-        # An empty POST saves nothing: the grid comes back with its rows (officer B has no
-        # row at this level, so there is nothing to check and the page reloads).
-        post=(L, 200, R, 200, 403, 403, 200),
+        # An empty POST touches no row (it posts no version, so it saw none): nothing is
+        # checked or saved, and the page reloads saying so.
+        post=(L, R, R, R, 403, 403, R),
         kwargs={"period_code": PERIOD, "indicator_code": INDICATOR},
         query="?level=tinh",
     ),
