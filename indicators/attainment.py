@@ -19,7 +19,17 @@ read their numbers from here. The rules (Kế hoạch 829/KH-UBND and the measur
   rounded rate.
 - **Completeness.** ``expected`` is the number of active agencies in scope whose level the target
   applies to; ``reported`` the number of those with a counted figure for the period itself (the
-  quarter, or for the year its last quarter; the annual figure for the indices).
+  quarter, or for the year its last quarter; the annual figure for the indices): the same
+  figures the completeness page counts. Every page says "reported/expected", and lists as not
+  reported exactly ``expected − reported`` agencies.
+- **Coverage.** A result is made of the quarters of its ``span``: every quarter of the year up to
+  the period for a flow summed over the year, the period's own quarter for a stock (taken as of
+  that quarter) and for a quarter alone, none for an index. ``received`` counts, per quarter of
+  the span, the expected agencies with a counted figure of that quarter. A result that lacks an
+  agency's quarter (a flow summed over fewer quarters, a stock taken from an earlier quarter) is
+  still computed from what was sent, and says so wherever it is shown (``coverage_text``): "Số
+  liệu đến Quý III/2021" beside one agency's result, "21 đơn vị thiếu số liệu Quý IV/2021" beside
+  an aggregate. The span's last quarter is the period's own, so its count is ``reported``.
 
 The database does the aggregation (for stocks it picks each agency's latest figure, added up
 here): a call issues a fixed number of queries, whatever the number of agencies, quarters or
@@ -40,7 +50,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from indicators.formatting import floor_decimal, format_number, format_percent, format_signed
-from indicators.models import Agency, Measurement, Period
+from indicators.models import QUARTER_LABELS, Agency, Measurement, Period
 from targets.models import Indicator, Level, Plan, Target
 
 
@@ -113,6 +123,24 @@ def gap_for(value: Fraction | int | None, target: Target) -> Fraction | None:
     return exact(target.threshold) - value
 
 
+def quarter_label(quarter: int, year: int) -> str:
+    """The quarter as a label: "Quý III/2021"."""
+    return str(QUARTER_LABELS[quarter]) % {"year": year}
+
+
+def coverage_span(aggregation: str, period: Period, cumulative: bool) -> tuple[int, ...]:
+    """The quarters a result for ``period`` is made of, each of which an agency must have sent
+    for its result to cover the period: a flow summed over the year needs every quarter up to
+    the period; a stock (taken as of the period's last quarter) and a quarter alone need that
+    quarter; an index (one value a year) no quarter."""
+    if aggregation == Indicator.Aggregation.ANNUAL:
+        return ()
+    last = period.last_quarter
+    if cumulative and aggregation == Indicator.Aggregation.SUM:
+        return tuple(range(1, last + 1))
+    return (last,)
+
+
 # --- Results ------------------------------------------------------------------------------------
 
 
@@ -179,6 +207,10 @@ class Result:
     reported: int
     expected: int
     cumulative: bool = True
+    # (quarter, expected agencies with a counted figure of it) for each quarter of the span
+    received: tuple[tuple[int, int], ...] = ()
+    # the latest quarter any figure of the result comes from (None: no figure at all)
+    latest_quarter: int | None = None
 
     @property
     def is_rank(self) -> bool:
@@ -221,6 +253,50 @@ class Result:
     @property
     def completeness(self) -> Fraction | None:
         return Fraction(self.reported * 100, self.expected) if self.expected else None
+
+    @property
+    def gaps(self) -> list[tuple[int, int]]:
+        """(quarter, expected agencies without a counted figure of it) for each quarter of the
+        span that some expected agency has not sent; the last one is ``missing``."""
+        return [(q, self.expected - n) for q, n in self.received if n < self.expected]
+
+    @property
+    def partial(self) -> bool:
+        """Whether the result leaves out some agency's quarter although it has figures: the
+        value stands, but covers less than the period."""
+        return self.latest_quarter is not None and bool(self.gaps)
+
+    @property
+    def coverage_text(self) -> str:
+        """What a result made of some figures leaves out, "" when nothing (without any figure
+        the status already says "Chưa có số liệu"). One agency (``expected == 1``): "Số liệu
+        đến Quý III/2021" when only later quarters are missing, else "Thiếu số liệu Quý
+        II/2021". An aggregate: "21 đơn vị thiếu số liệu Quý IV/2021", quarters with the same
+        count named together."""
+        if not self.partial:
+            return ""
+        gaps = self.gaps
+        year = self.period.year
+        if self.expected == 1:
+            if all(q > self.latest_quarter for q, _ in gaps):
+                return gettext("Số liệu đến %(quarter)s") % {
+                    "quarter": quarter_label(self.latest_quarter, year)
+                }
+            return gettext("Thiếu số liệu %(quarters)s") % {
+                "quarters": ", ".join(quarter_label(q, year) for q, _ in gaps)
+            }
+        by_count: dict[int, list[int]] = {}
+        for q, n in gaps:
+            by_count.setdefault(n, []).append(q)
+        return "; ".join(
+            ngettext(
+                "%(n)s đơn vị thiếu số liệu %(quarters)s",
+                "%(n)s đơn vị thiếu số liệu %(quarters)s",
+                n,
+            )
+            % {"n": format_number(n), "quarters": ", ".join(quarter_label(q, year) for q in qs)}
+            for n, qs in by_count.items()
+        )
 
     # Display helpers: rounded down, so a missed target never reads as met.
     @property
@@ -274,19 +350,28 @@ def _period_filter(
     return flows | indices
 
 
-def _aggregate(rows: QuerySet, group: list[str], reported: Q) -> list[dict]:
+def _aggregate(
+    rows: QuerySet, group: list[str], reported: Q, by_quarter: dict[int, Q]
+) -> list[dict]:
     """``reported`` selects one period per indicator (its quarter, or the year for an index),
     and an agency has at most one figure per indicator and period (unique constraint), so a
-    plain COUNT counts agencies: no COUNT(DISTINCT), which sorts every figure of the year."""
-    return list(
+    plain COUNT counts agencies: no COUNT(DISTINCT), which sorts every figure of the year.
+    ``by_quarter`` selects each quarter of the span the same way (``received``)."""
+    quarter_counts = {f"in_q{q}": Count("agency_id", filter=f) for q, f in by_quarter.items()}
+    out = list(
         rows.values("indicator_id", *group).annotate(
             num=Sum("numerator"),
             den=Sum("denominator"),
             best_rank=Min("rank"),
             best_score=Max("score"),
             reported=Count("agency_id", filter=reported),
+            **quarter_counts,
         )
     )
+    for row in out:
+        row["received"] = {q: row.pop(f"in_q{q}") for q in by_quarter}
+        row["latest"] = max((q for q, n in row["received"].items() if n), default=None)
+    return out
 
 
 def _figure_rows(period: Period, agencies: Q, *, cumulative: bool, by_agency: bool) -> list[dict]:
@@ -310,12 +395,21 @@ def _figure_rows(period: Period, agencies: Q, *, cumulative: bool, by_agency: bo
     # ``reported`` counts among the expected agencies, which are the active ones only.
     this_period &= Q(agency__active=True)
 
+    last = period.last_quarter
+    span = coverage_span(Indicator.Aggregation.SUM, period, cumulative)
+    # ``received``: per quarter of the span, the active agencies' figures of that quarter
+    by_quarter = {
+        q: Q(period_id=quarters[q].pk, agency__active=True) for q in span if q in quarters
+    }
     flows = _aggregate(
-        counted.filter(_period_filter(period, cumulative, quarters, annual)), group, this_period
+        counted.filter(_period_filter(period, cumulative, quarters, annual)),
+        group,
+        this_period,
+        by_quarter,
     )
 
-    last = period.last_quarter
     stock_quarters = [p.pk for q, p in quarters.items() if (q <= last if cumulative else q == last)]
+    quarter_of = {p.pk: q for q, p in quarters.items()}
     # Stocks: each agency's latest counted figure, picked with DISTINCT ON and added up here
     # (at most one row per agency and indicator). Not ``pk IN (SELECT DISTINCT ON ...)`` nor a
     # NOT EXISTS anti-join: with stale table statistics, e.g. just after a large import,
@@ -349,6 +443,8 @@ def _figure_rows(period: Period, agencies: Q, *, cumulative: bool, by_agency: bo
                 "best_rank": None,
                 "best_score": None,
                 "reported": 0,
+                "received": {last: 0},
+                "latest": None,
             },
         )
         row["num"] += figure["numerator"] or 0
@@ -356,6 +452,9 @@ def _figure_rows(period: Period, agencies: Q, *, cumulative: bool, by_agency: bo
         # reported: the figure is the period's own (see ``this_period``) from an active agency
         if current is not None and figure["period_id"] == current.pk and figure["agency__active"]:
             row["reported"] += 1
+            row["received"][last] += 1
+        if figure["agency__active"]:  # like ``received``: the expected agencies only
+            row["latest"] = max(row["latest"] or 0, quarter_of[figure["period_id"]])
     return flows + list(stocks.values())
 
 
@@ -370,17 +469,26 @@ def _combine(
     target: Target, period: Period, rows: list[dict], expected: int, cumulative: bool
 ) -> Result:
     num = den = reported = 0
-    rank = score = None
+    rank = score = latest = None
+    received = dict.fromkeys(coverage_span(target.indicator.aggregation, period, cumulative), 0)
     for row in rows:
         num += row["num"] or 0
         den += row["den"] or 0
         reported += row["reported"]
+        for q, n in row["received"].items():
+            if q in received:
+                received[q] += n
+        if row["latest"] is not None and (latest is None or row["latest"] > latest):
+            latest = row["latest"]
         if row["best_rank"] is not None and (rank is None or row["best_rank"] < rank):
             # only the province reports a rank; should several rows ever carry one, the best
             # rank and its own row's score are kept together
             rank, score = row["best_rank"], row["best_score"]
+    coverage = {"received": tuple(received.items()), "latest_quarter": latest}
     if target.is_rank:
-        return Result(target, period, None, None, rank, score, reported, expected, cumulative)
+        return Result(
+            target, period, None, None, rank, score, reported, expected, cumulative, **coverage
+        )
     return Result(
         target,
         period,
@@ -391,6 +499,7 @@ def _combine(
         reported,
         expected,
         cumulative,
+        **coverage,
     )
 
 
@@ -561,15 +670,21 @@ def _trend_from(figures: tuple, targets: list[Target], cumulative: bool) -> dict
                     "best_rank": None,
                     "best_score": None,
                     "reported": 0,
+                    "received": {},
+                    "latest": None,
                 },
             )
 
         for f in flows:
-            if f["period__quarter"] == q or (cumulative and f["period__quarter"] < q):
+            fq = f["period__quarter"]
+            if fq == q or (cumulative and fq < q):
                 r = row(f["indicator_id"], f["agency__level"])
                 r["num"] += f["num"] or 0
                 r["den"] += f["den"] or 0
-                if f["period__quarter"] == q:
+                r["received"][fq] = r["received"].get(fq, 0) + f["reported"]
+                if f["reported"]:
+                    r["latest"] = max(r["latest"] or 0, fq)
+                if fq == q:
                     r["reported"] += f["reported"]
         latest: dict[tuple[int, int], tuple] = {}
         for figure in stocks:
@@ -583,6 +698,9 @@ def _trend_from(figures: tuple, targets: list[Target], cumulative: bool) -> dict
             r["num"] += num or 0
             r["den"] += den or 0
             r["reported"] += fq == q and active
+            r["received"][q] = r["received"].get(q, 0) + (fq == q and active)
+            if active:
+                r["latest"] = max(r["latest"] or 0, fq)
 
         for target in targets:
             mine = [

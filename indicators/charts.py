@@ -9,6 +9,7 @@ here, in Vietnamese notation (98,5%; rates rounded down), so templates never com
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -71,21 +72,33 @@ class Chart:
         return f"fig-{self.id}"
 
 
-def chart_csv(chart: Chart, filename: str) -> HttpResponse:
-    """The chart's table as CSV (UTF-8 with BOM, so spreadsheet programs read the accents).
+# A cell a spreadsheet would read as a formula (OWASP "CSV injection"): =, +, -, @, tab, CR, LF.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+# A plain number as we write it (−1.234,5; 98,5%; +3): left alone, so it stays a number.
+PLAIN_NUMBER = re.compile(r"[+-]?\d{1,3}(\.\d{3})*(,\d+)?%?|[+-]?\d+(,\d+)?%?")
 
-    No cell is escaped against spreadsheet formulas ("CSV injection"): every cell is text we
-    build from our own data (agency, target and indicator names, periods, numbers and rates
-    formatted here), never text a user typed such as a note. A leading ``-`` is a negative
-    number and must stay one. A CSV that ever carries user text must prefix a value starting
-    with ``=``, ``+``, ``-`` or ``@`` with an apostrophe."""
+
+def csv_cell(text: str) -> str:
+    """``text`` safe to open in a spreadsheet: a cell starting with ``=``, ``+``, ``-``, ``@``,
+    a tab or a line break gets a leading apostrophe, so that it is shown as text and never run
+    as a formula (agency and target names are typed by people in the admin, so any cell may
+    start so). A plain number in our notation ("-5", "+3", "-1.234,5", "98,5%") is left as it is
+    and stays a number: it cannot call anything."""
+    if text.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def chart_csv(chart: Chart, filename: str) -> HttpResponse:
+    """The chart's table as CSV (UTF-8 with BOM, so spreadsheet programs read the accents),
+    every cell escaped against formulas (``csv_cell``), headers included."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}-{chart.id}.csv"'
     response.write("\ufeff")
     writer = csv.writer(response)
-    writer.writerow(chart.table.columns)
+    writer.writerow([csv_cell(str(column)) for column in chart.table.columns])
     for row in chart.table.rows:
-        writer.writerow([cell.text for cell in row])
+        writer.writerow([csv_cell(cell.text) for cell in row])
     if chart.demo:
         writer.writerow([gettext("Số liệu minh họa")])
     return response
@@ -124,7 +137,11 @@ def status_cell(result: Result) -> Cell:
 
 
 def completeness_text(result: Result) -> str:
-    return f"{result.reported}/{result.expected}"
+    """The reporting count and what the result leaves out, e.g. "166/187 · 21 đơn vị thiếu
+    số liệu Quý IV/2021"."""
+    text = f"{result.reported}/{result.expected}"
+    coverage = result.coverage_text
+    return f"{text} · {coverage}" if coverage else text
 
 
 def hover_text(label: str, result: Result, goal: str | None = None) -> str:
@@ -133,7 +150,16 @@ def hover_text(label: str, result: Result, goal: str | None = None) -> str:
     parts.append(goal_text(result.target) if goal is None else goal)
     if result.counts_text:
         parts.append(result.counts_text)
+    coverage = result.coverage_text
+    if coverage:
+        parts.append(coverage)
     return "<br>".join(parts)
+
+
+def result_text(result: Result) -> str:
+    """The value, with what it leaves out: "98,2% (Số liệu đến Quý III/2021)"."""
+    coverage = result.coverage_text
+    return f"{result.actual_text} ({coverage})" if coverage else result.actual_text
 
 
 def goal_text(target: Target) -> str:
@@ -425,6 +451,7 @@ def heatmap_chart(
     labels = {t.pk: target_label(t) for t in targets}
     goals = {t.pk: goal_text(t) for t in targets}
     status_labels = {s: s.label for s in Status}
+    partial = False
     for (name, href), agency_id in zip(agencies, agency_ids, strict=True):
         row_z, row_text, row_hover = [], [], []
         cells = [Cell(name, href=href, header=True)]
@@ -441,11 +468,16 @@ def heatmap_chart(
             actual = result.actual_text
             missed += status == Status.MISSED
             row_z.append(status_z[status])
-            row_text.append(f"{STATUS_SYMBOLS[status]} {actual}")
+            mark = "*" if result.partial else ""
+            partial = partial or result.partial
+            row_text.append(f"{STATUS_SYMBOLS[status]} {actual}{mark}")
             row_hover.append(
                 hover_text(f"{name} – {labels[target.pk]}", result, goal=goals[target.pk])
             )
-            cells.append(Cell(f"{actual} · {status_labels[status]}", status=status.value))
+            words = f"{actual} · {status_labels[status]}"
+            if mark:
+                words += f" · {result.coverage_text}"
+            cells.append(Cell(words, status=status.value))
         cells.insert(1, Cell(str(missed), num=True))
         z.append(row_z)
         text.append(row_text)
@@ -498,7 +530,15 @@ def heatmap_chart(
         # narrower screens scroll sideways instead of squeezing the cells (charts.js)
         "min_width": 220 + 90 * len(targets),
     }
-    return Chart(chart_id, title, table, figure if agencies and targets else None, demo)
+    note = gettext("* Kết quả chưa đủ các quý của kỳ: đơn vị chưa gửi một số quý (xem bảng).")
+    return Chart(
+        chart_id,
+        title,
+        table,
+        figure if agencies and targets else None,
+        demo,
+        note if partial else "",
+    )
 
 
 def status_count_chart(

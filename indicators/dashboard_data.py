@@ -31,6 +31,7 @@ from targets.models import Level, Plan, Target
 from targets.plans import targets_by_focus_area
 
 AGENCY_LEVELS = (Level.TINH, Level.HUYEN, Level.XA)
+LEVEL_ORDER = {level: n for n, level in enumerate((Level.PROVINCE, *AGENCY_LEVELS))}
 
 
 def scope_for(level: str = "", district: Agency | None = None) -> Scope:
@@ -205,14 +206,12 @@ def target_page(plan, target, period, *, level, district, cumulative, query):
     )
 
     rank_level = ranking_level(target, level, district)
-    rank_scope = scope_for(rank_level, district)
-    by_agency = results_by_agency(plan, period, rank_scope, cumulative=cumulative, targets=one)
+    # every agency of the page's scope, the same agencies as the "reported/expected" count;
+    # the ranking compares those of one level
+    by_agency = results_by_agency(plan, period, scope, cumulative=cumulative, targets=one)
     agencies = Agency.objects.in_bulk([agency_id for _, agency_id in by_agency])
-    pairs = [
-        (agencies[agency_id], result)
-        for (_, agency_id), result in by_agency.items()
-        if not rank_level or agencies[agency_id].level == rank_level
-    ]
+    everyone = [(agencies[agency_id], result) for (_, agency_id), result in by_agency.items()]
+    pairs = [(a, r) for a, r in everyone if not rank_level or a.level == rank_level]
     ranked = worst_first(pairs)
     title = gettext("Đơn vị xếp từ thấp đến cao")
     title += f" – {Scope.of_level(rank_level).label.lower()}" if rank_level else ""
@@ -226,8 +225,11 @@ def target_page(plan, target, period, *, level, district, cumulative, query):
             demo=demo,
         )
     )
-    context["no_data"] = sorted(
-        (a for a, r in pairs if r.value is None), key=lambda a: (a.order, a.code)
+    # exactly the agencies the count leaves out (``expected − reported``): those without a
+    # counted figure of the period's own quarter, with what their result still holds
+    context["not_reported"] = sorted(
+        ((a, r) for a, r in everyone if not r.reported),
+        key=lambda pair: (LEVEL_ORDER.get(pair[0].level, 0), pair[0].order, pair[0].code),
     )
     context["rank_level"] = rank_level
     return context
@@ -280,9 +282,9 @@ def agency_page(plan, agency, period, *, cumulative, query, target_links=True):
         place, of = places[result.target.pk]
         quarters.rows.append(
             [charts.Cell(result.target.name, href=link(result.target), header=True)]
-            + [charts.Cell(r.actual_text, num=True) for r in trend[result.target.pk]]
+            + [charts.Cell(charts.result_text(r), num=True) for r in trend[result.target.pk]]
             + [
-                charts.Cell(result.actual_text, num=True),
+                charts.Cell(charts.result_text(result), num=True),
                 charts.status_cell(result),
                 charts.Cell(f"{place}/{of}" if place else "–", num=True),
             ]

@@ -1,7 +1,8 @@
 """The dashboards' filters (period, cumulative or per quarter, level, district, sort, CSV).
 
 Views read only ``cleaned_data``; an unknown value makes the form invalid and the view answers
-400 with the form's Vietnamese message, never a 500.
+400 with the form's Vietnamese message, never a 500. A parameter the form does not know is
+ignored: it reaches neither the links (``query``) nor a cache key (``data_version.key_of``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from indicators import paging
 from indicators.models import Agency, Measurement, Period
 from indicators.text_input import RejectControlCharacters
 from targets.models import Level, Plan
@@ -27,6 +29,9 @@ LEVEL_CHOICES = [
 ]
 WHOLE_PROVINCE = _("Toàn tỉnh")
 SORT_CHOICES = [("", _("Theo thứ tự đơn vị")), ("chua-dat", _("Nhiều chỉ tiêu chưa đạt trước"))]
+# The choices a page's figures depend on (not ``csv``, which picks a table of the same figures,
+# nor ``trang``): the figures' cache key (``data_version.key_of(form, fields=FILTERS)``).
+FILTERS = ("period", "mode", "level", "district", "sort")
 
 
 def default_period(periods: list[Period], with_data: set[int]) -> Period | None:
@@ -137,8 +142,27 @@ class DashboardFilterForm(RejectControlCharacters, forms.Form):
     def plan(self) -> Plan:
         return self.choices.plans[self.cleaned_data["period"].year]
 
+    def clean_trang(self) -> int | None:
+        """The page asked for; a page past the last of every active agency is that last page,
+        so that the pages a URL can name are few (each would be computed and cached apart).
+        One query, only for a page after the first."""
+        page = self.cleaned_data["trang"]
+        if page is None or page == 1:
+            return page
+        return min(page, max(1, -(-Agency.objects.active().count() // paging.PAGE_SIZE)))
+
     def query(self, **changes) -> str:
-        """The current choices as a query string, with ``changes`` applied (for links)."""
-        params = {k: v for k, v in self.data.items() if k not in ("csv", "trang") and v}
+        """The current choices as a query string, with ``changes`` applied (for links and the
+        cached bodies holding them). Written from the validated choices only, each one way (a
+        default left out, the period always named): a parameter the form does not know never
+        reaches a link, and two spellings of the same choices give the same links."""
+        data = self.cleaned_data
+        params = {
+            "period": data["period"].code,
+            "mode": "" if data["mode"] else "quy",
+            "level": data["level"],
+            "district": data["district"].code if data["district"] else "",
+            "sort": data["sort"],
+        }
         params.update(changes)
         return urlencode({k: v for k, v in params.items() if v})

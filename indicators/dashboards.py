@@ -36,8 +36,8 @@ from django_htmx.middleware import HtmxDetails
 from indicators import access
 from indicators import dashboard_data as pages
 from indicators.charts import chart_csv
-from indicators.dashboard_forms import DashboardFilterForm, FilterChoices
-from indicators.data_version import remember
+from indicators.dashboard_forms import FILTERS, DashboardFilterForm, FilterChoices
+from indicators.data_version import key_of, remember
 from indicators.models import Agency
 from targets.models import Level, Target
 
@@ -92,8 +92,9 @@ def _respond(request, template: str, outer: dict, data, filename: str) -> HttpRe
 
     ``data()`` gives the page's figures (cached per data version by the caller); ``outer`` the
     cheap context (form, the page's object). The ``dashboard-body`` partial is rendered once per
-    data version, language, path and query string and kept: it holds nothing specific to the
-    user (the permission is checked before), so it is the same HTML for everyone who may see it.
+    data version, language, path and validated filters and kept: it holds nothing specific to
+    the user (the permission is checked before), so it is the same HTML for everyone who may see
+    it; a parameter the form does not know neither changes it nor makes a new entry.
     """
     form = outer["form"]
     outer = {
@@ -114,8 +115,7 @@ def _respond(request, template: str, outer: dict, data, filename: str) -> HttpRe
         context["filter_fields"] = [form[name] for name in outer["fields"]]
         return render_to_string(f"{template}#dashboard-body", context, request)
 
-    key = (template, request.path, request.GET.urlencode(), _audience(request.user))
-    html = remember("body", key, body)
+    html = remember("body", key_of(template, request.path, form, _audience(request.user)), body)
     htmx: HtmxDetails = request.htmx
     if htmx and not htmx.history_restore_request:
         return HttpResponse(html)
@@ -139,11 +139,10 @@ def overview(request):
         return form
     data = form.cleaned_data
     scope = pages.scope_for(data["level"], data["district"])
-    args = (form.plan.pk, data["period"].pk, pages.scope_key(scope), data["mode"], form.query())
     figures = partial(
         remember,
         "overview",
-        args,
+        key_of(form, fields=FILTERS),
         lambda: pages.overview_page(
             form.plan, data["period"], scope, cumulative=data["mode"], query=form.query()
         ),
@@ -164,11 +163,10 @@ def target_detail(request, code: str):
         Target.objects.select_related("indicator"), plan=form.plan, code=code
     )
     district = data["district"]
-    args = (target.pk, data["period"].pk, data["level"], district and district.pk, data["mode"])
     figures = partial(
         remember,
         "target",
-        (*args, form.query()),
+        key_of(target, form, fields=FILTERS),
         lambda: pages.target_page(
             form.plan,
             target,
@@ -198,7 +196,7 @@ def agency_detail(request, code: str):
     figures = partial(
         remember,
         "agency",
-        (form.plan.pk, agency.pk, data["period"].pk, data["mode"], form.query(), links),
+        key_of(agency, form, links, fields=FILTERS),
         lambda: pages.agency_page(
             form.plan,
             agency,
@@ -252,7 +250,7 @@ def district(request):
     figures = partial(
         remember,
         "district",
-        (form.plan.pk, chosen.pk, data["period"].pk, data["mode"], data["sort"], query, links),
+        key_of(chosen, form, links, fields=FILTERS),
         lambda: pages.district_page(
             form.plan,
             chosen,
@@ -282,11 +280,10 @@ def heatmap(request):
     data = form.cleaned_data
     district = data["district"]
     page = None if data["csv"] else data["trang"] or 1  # the CSV holds every row
-    args = (data["period"].pk, data["level"], district and district.pk, data["mode"], data["sort"])
     figures = partial(
         remember,
         "heatmap",
-        (form.plan.pk, *args, page, form.query()),
+        key_of(form, page, fields=FILTERS),
         lambda: pages.heatmap_page(
             form.plan,
             data["period"],

@@ -44,6 +44,20 @@ missing value at once compute it once: the others wait, then read it from the ta
 outermost ``remember`` of a request takes such a lock, so a worker never waits while holding
 one (no deadlock between nested values).
 
+**Keys from validated values only** (``key_of``). A key holds what a view validated (a form's
+``cleaned_data``, model primary keys), never the raw query string nor a queryset's SQL: unknown
+parameters (``?x=1``, ``?x=2``...), repeated ones and two spellings of one choice (``mode=luy-ke``
+or no ``mode``) share one entry instead of each costing a full computation and a new row.
+
+**Bounded in bytes** (``BoundedDatabaseCache``, the shared tier's backend). Besides Django's
+``MAX_ENTRIES``, the stored values of the shared table total at most ``MAX_BYTES``
+(``RESULTS_SHARED_MAX_BYTES``): before a write that would take this process's writes since its
+last check past ``CHECK_BYTES``, the oldest rows are deleted until the rest fit in
+``MAX_BYTES - CHECK_BYTES`` (one statement, which reads each row's stored size without reading
+the value). A value larger than ``MAX_VALUE_BYTES`` (``RESULTS_SHARED_MAX_VALUE_BYTES``) is not
+shared at all: the worker keeps it in its own memory. With one writing process the table never
+passes ``MAX_BYTES``; with several, each may add up to ``CHECK_BYTES`` before its next check.
+
 **One query per request.** The version read at the start is kept until ``request_finished``.
 Other requests and code outside a request (commands, tests calling functions) read it per call.
 
@@ -56,20 +70,28 @@ applies (e.g. visible agencies) into the key.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import functools
 import hashlib
+import logging
+import pickle
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from decimal import Decimal
 from importlib import metadata
 from pathlib import Path
 from typing import TypeVar
 
+from django import forms
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.db import DatabaseCache
 from django.core.signals import request_finished, request_started
-from django.db import connection
+from django.db import DatabaseError, connection, connections, models, router, transaction
 from django.utils.translation import get_language
 
 T = TypeVar("T")
@@ -81,6 +103,8 @@ CODE_FOLDERS = ("reform_plan", "targets", "indicators", "templates", "locale", "
 CODE_SUFFIXES = {".py", ".html", ".txt", ".mo", ".css", ".js", ".svg"}
 LIBRARIES = ("django", "plotly", "weasyprint", "django-template-partials")
 SAFE_METHODS = {"GET", "HEAD"}
+
+logger = logging.getLogger(__name__)
 
 _UNREAD = object()
 _MISS = object()
@@ -150,6 +174,42 @@ def code_version() -> str:
     return digest.hexdigest()[:12]
 
 
+def plain(value):
+    """``value`` as plain, ordered values for a cache key: a model instance is (its label, its
+    primary key), a date its ISO form, a dataclass (e.g. a ``Scope``) its class and fields, a
+    sequence a tuple, a set a sorted tuple; numbers, text, booleans and None stay. Anything
+    else (a QueryDict, a queryset) is refused: a key must not hold raw request input."""
+    if value is None or isinstance(value, bool | int | str | Decimal):
+        return value
+    if isinstance(value, models.Model):
+        return (value._meta.label, value.pk)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = dataclasses.fields(value)
+        return (type(value).__name__, *(plain(getattr(value, f.name)) for f in fields))
+    if isinstance(value, list | tuple):
+        return tuple(plain(v) for v in value)
+    if isinstance(value, set | frozenset):
+        return tuple(sorted((plain(v) for v in value), key=repr))
+    raise TypeError(f"not a plain value for a cache key: {type(value).__name__}")
+
+
+def key_of(*parts, fields: tuple[str, ...] | None = None) -> tuple:
+    """The cache key parts of ``parts``, from validated values only: a valid bound form gives
+    its ``cleaned_data``, field by field in name order (``fields``: only these), so that
+    unknown, repeated or differently spelled parameters of a request make the same key; any
+    other part goes through ``plain``. Every view that calls ``remember`` builds its key here."""
+    out = []
+    for part in parts:
+        if isinstance(part, forms.BaseForm):
+            names = sorted(part.fields) if fields is None else fields
+            out.append(tuple((name, plain(part.cleaned_data.get(name))) for name in names))
+        else:
+            out.append(plain(part))
+    return tuple(out)
+
+
 def cache_key(name: str, version: int, parts: tuple) -> str:
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
     return f"{name}:{version}:{code_version()}:{get_language() or ''}:{digest}"
@@ -178,9 +238,9 @@ def remember(name: str, parts: tuple, compute: Callable[[], T]) -> T:
     """``compute()``, or its value cached under (name, data version, code, language, ``parts``).
 
     ``parts`` must identify everything besides the data that the value depends on (primary
-    keys, filters, the query string of links, the user's visible agencies); its ``repr`` is
-    hashed, so use plain values, not model instances. Asks this worker's memory, then the
-    shared table; computes only when neither has it (see "Two tiers").
+    keys, validated filters, the user's visible agencies), built with ``key_of`` from validated
+    values only, never from the raw query string; its ``repr`` is hashed. Asks this worker's
+    memory, then the shared table; computes only when neither has it (see "Two tiers").
     """
     if not getattr(settings, "RESULTS_CACHE", True):
         return compute()
@@ -206,3 +266,79 @@ def remember(name: str, parts: tuple, compute: Callable[[], T]) -> T:
                     shared.set(key, value)
     local.set(key, value)
     return value
+
+
+# --- The shared tier, bounded in bytes --------------------------------------------------------
+
+# Serialises culls across processes: a process that finds another one culling skips its turn.
+CULL_LOCK = 0x52455355  # "RESU"
+
+
+def stored_size(value) -> int:
+    """The bytes ``value`` takes in the table: Django's database cache stores it pickled and
+    base64-encoded as text."""
+    return 4 * -(-len(pickle.dumps(value, DatabaseCache.pickle_protocol)) // 3)
+
+
+class BoundedDatabaseCache(DatabaseCache):
+    """Django's database cache, bounded in bytes as well as in entries (see "Bounded in bytes").
+
+    OPTIONS, besides Django's: ``MAX_BYTES``, the total of the stored values (0: no bound);
+    ``MAX_VALUE_BYTES``, the largest value stored (default: an eighth of ``MAX_BYTES``);
+    ``CHECK_BYTES``, how much this process writes between two checks of the total (default:
+    an eighth of ``MAX_BYTES``, at least ``MAX_VALUE_BYTES``).
+    """
+
+    def __init__(self, table, params):
+        super().__init__(table, params)
+        options = params.get("OPTIONS", {})
+        self.max_bytes = int(options.get("MAX_BYTES", 0))
+        self.max_value_bytes = int(options.get("MAX_VALUE_BYTES", self.max_bytes // 8))
+        self.check_bytes = max(
+            int(options.get("CHECK_BYTES", self.max_bytes // 8)), self.max_value_bytes
+        )
+        self._lock = threading.Lock()
+        self._written = None  # bytes written since the last check; None: check at first write
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        if not self.max_bytes:
+            return super().set(key, value, timeout, version)
+        size = stored_size(value)
+        if size > self.max_value_bytes:
+            logger.info("results cache: %s bytes, too large to share (%s)", size, key[:40])
+            return None
+        with self._lock:
+            due = self._written is None or self._written + size > self.check_bytes
+            self._written = size if due else self._written + size
+        if due:
+            self.cull_to(self.max_bytes - self.check_bytes)
+        return super().set(key, value, timeout, version)
+
+    def total_bytes(self) -> int:
+        """The stored values' total, in bytes (their stored length, not read)."""
+        db = router.db_for_read(self.cache_model_class)
+        table = connections[db].ops.quote_name(self._table)
+        with connections[db].cursor() as cursor:
+            cursor.execute(f"SELECT coalesce(sum(octet_length(value)), 0) FROM {table}")
+            return cursor.fetchone()[0]
+
+    def cull_to(self, limit: int) -> None:
+        """Delete expired rows, then the oldest rows until the rest total at most ``limit``
+        bytes; skipped while another process culls (never waits, never deadlocks)."""
+        db = router.db_for_write(self.cache_model_class)
+        table = connections[db].ops.quote_name(self._table)
+        try:
+            with transaction.atomic(using=db), connections[db].cursor() as cursor:
+                cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [CULL_LOCK])
+                if not cursor.fetchone()[0]:
+                    return
+                # all entries share one timeout, so the latest expiry is the latest write
+                cursor.execute(
+                    f"DELETE FROM {table} WHERE cache_key IN (SELECT cache_key FROM ("
+                    "SELECT cache_key, expires, sum(octet_length(value)) OVER ("
+                    "ORDER BY expires DESC, cache_key DESC) AS newer "
+                    f"FROM {table}) AS ranked WHERE newer > %s OR expires < now())",
+                    [limit],
+                )
+        except DatabaseError:  # a full table is better than a failed page
+            logger.exception("results cache: cull failed")

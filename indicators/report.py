@@ -124,6 +124,11 @@ class Report:
     def narrative(self) -> list[str]:
         return narrative(self)
 
+    @property
+    def has_partial_annex(self) -> bool:
+        """Whether an annex cell leaves out some of the agency's quarters (marked *)."""
+        return any(cell and cell.partial for _, cells in self.annex_rows for cell in cells)
+
 
 def period_phrase(period: Period) -> str:
     if period.is_annual:
@@ -264,10 +269,15 @@ def build_report(plan: Plan, period: Period, scope: Scope, *, annex: bool = Fals
             LAGGARDS_PER_TARGET, rows, key=lambda lag: (lag.result.gap, lag.agency.order)
         )
 
+    # Section IV: the agencies owing the reporting quarter's figures (a year: its fourth
+    # quarter) and those that have not sent them all; per target, "sent" is the results' own
+    # ``reported``, so that the summary, the targets table and the completeness page of that
+    # quarter count the same agencies. The indices are not reported by agencies: they are
+    # published once a year, and the targets table says when one is missing.
     missing: dict[int, list[int]] = {}
     for (_, agency_id), r in per_agency.items():
-        if r.target.indicator.is_annual and not period.is_annual:
-            continue  # the indices are not due in a quarter
+        if r.target.indicator.is_annual:
+            continue
         counts = missing.setdefault(agency_id, [0, 0])
         counts[1] += 1
         counts[0] += r.reported == 0

@@ -7,6 +7,7 @@ the user's language; the document inside is rendered under ``{% language "vi" %}
 
 import functools
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import permission_required
 from django.contrib.staticfiles import finders
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_GET
 
 from indicators.attainment import Scope
 from indicators.dashboard_data import scope_key
-from indicators.data_version import remember
+from indicators.data_version import key_of, remember
 from indicators.models import Period
 from indicators.report import Report, build_report, latest_period_with_data
 from indicators.report_excel import report_workbook
@@ -52,11 +53,23 @@ class ReportOptions:
     scope: Scope
     annex: bool
 
+    @property
+    def key(self) -> tuple:
+        """The cache key of everything made from these options: validated and resolved values
+        (the default period named), never the request's query string."""
+        return key_of(self.plan, self.period, scope_key(self.scope), self.annex)
+
+    @property
+    def query(self) -> str:
+        """These options as a query string, for the PDF and Excel links."""
+        scope = self.scope.agency.code if self.scope.kind == "district" else ""
+        params = {"period": self.period.code, "scope": scope, "annex": "on" if self.annex else ""}
+        return urlencode({k: v for k, v in params.items() if v})
+
     def build(self) -> Report:
-        key = (self.plan.pk, self.period.pk, scope_key(self.scope), self.annex)
         return remember(
             "report",
-            key,
+            self.key,
             lambda: build_report(self.plan, self.period, self.scope, annex=self.annex),
         )
 
@@ -99,8 +112,8 @@ def report_page(request):
             return render_to_string("report/_document.html", {"report": options.build()}, request)
 
     # the official document is the same for everyone allowed to see it: kept per data version
-    html = remember("report-document", (request.GET.urlencode(),), document)
-    context = {"report": options, "form": form, "query": request.GET.urlencode()}
+    html = remember("report-document", options.key, document)
+    context = {"report": options, "form": form, "query": options.query}
     return render(request, "report/report_page.html", {**context, "document_html": mark_safe(html)})
 
 
@@ -126,7 +139,7 @@ def report_pdf(request):
 
     # the same document for every user allowed to see it: cached per data version and options
     base_url = request.build_absolute_uri("/")
-    pdf = remember("report-pdf", (request.GET.urlencode(), base_url), make_pdf)
+    pdf = remember("report-pdf", (*options.key, base_url), make_pdf)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{_filename(options, "pdf")}"'
     return response

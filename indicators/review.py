@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from functools import partial
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from indicators import access, excel, paging, workflow
-from indicators.data_version import remember
+from indicators.data_version import key_of, remember
 from indicators.entry import HtmxHttpRequest, default_period
 from indicators.entry_forms import (
     CompletenessForm,
@@ -262,8 +263,9 @@ def _completeness(request):
     if form.cleaned_data["district"]:
         agencies = agencies.filter(pk__in=Agency.objects.in_district(form.cleaned_data["district"]))
     today = timezone.localdate()
-    # what the report depends on besides the data: the agencies this user may see, and the day
-    key = (period.pk, str(agencies.query), today.isoformat())
+    # what the report depends on besides the data, as validated values: the period, the level
+    # and district chosen, the agencies this user may see, and the day
+    key = key_of(period, form, _visible_key(request.user), today, fields=("level", "district"))
     report = partial(
         remember,
         "completeness",
@@ -271,6 +273,16 @@ def _completeness(request):
         lambda: workflow.completeness_for(period, agencies, today=today),
     )
     return form, period, report, key
+
+
+def _visible_key(user) -> tuple:
+    """Which agencies the user may see, as plain values for a cache key: "all" when
+    ``access.visible_agencies`` does not filter, else their primary keys (an officer's agency,
+    and a district's communes: one small query)."""
+    visible = access.visible_agencies(user)
+    if not visible.query.has_filters():
+        return ("all",)
+    return tuple(visible.order_by("pk").values_list("pk", flat=True))
 
 
 def _filtered(lines, data: dict) -> list:
@@ -304,18 +316,33 @@ def completeness(request: HtmxHttpRequest) -> HttpResponse:
         "districts": Agency.objects.filter(level=Level.HUYEN, active=True),
     }
 
+    number = paging.page_number(request.GET.get(paging.PARAM))
+    if number > 1:  # a page past the last is the last: one key for it, not one per number
+        number = min(number, max(1, -(-len(report().lines) // paging.PAGE_SIZE)))
+    # the page links carry the validated filters only, never what else the address held
+    chosen = form.cleaned_data
+    links = urlencode(
+        [
+            (name, value)
+            for name, value in (
+                ("period", period.code),
+                ("level", chosen["level"]),
+                ("district", chosen["district"].code if chosen["district"] else ""),
+                ("chua_gui", "on" if chosen["chua_gui"] else ""),
+                ("cho_duyet", "on" if chosen["cho_duyet"] else ""),
+            )
+            if value
+        ]
+    )
+
     def body() -> str:
         full = report()
-        lines, pages = paging.paginate(
-            _filtered(full.lines, form.cleaned_data),
-            paging.page_number(request.GET.get(paging.PARAM)),
-            paging.query_without_page(request.GET),
-        )
+        lines, pages = paging.paginate(_filtered(full.lines, form.cleaned_data), number, links)
         page = {**context, "report": full, "lines": lines, "pages": pages}
         return render_to_string("entry/completeness.html#completeness-body", page, request)
 
-    # the rendered table, per data version, visible agencies, day and query string
-    html = remember("completeness-body", (*key, request.GET.urlencode()), body)
+    # the rendered table, per data version, visible agencies, day and validated filters
+    html = remember("completeness-body", (*key, key_of(form, number)), body)
     if request.htmx:
         return HttpResponse(html)
     return render(request, "entry/completeness.html", {**context, "body_html": mark_safe(html)})

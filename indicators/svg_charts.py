@@ -28,6 +28,36 @@ DEFS = (
 )
 
 
+# Advance widths of a Times-like serif, in thousandths of the font size, for the characters of
+# a value label ("96,6%"); anything else counts as a digit.
+SERIF_WIDTHS = {",": 250, ".": 250, "%": 833, "-": 333, "−": 564, "–": 500, " ": 250}
+
+
+def label_width(text: str, font_size: float) -> float:
+    """The width of ``text`` in a Times-like serif (an estimate, a little generous)."""
+    return sum(SERIF_WIDTHS.get(ch, 500) for ch in text) * font_size / 1000
+
+
+def value_label(
+    x: float, y: float, text: str, font_size: float = 10, within: tuple[float, float] | None = None
+) -> str:
+    """A value written above a point, on a white patch that hides the lines behind it; moved
+    sideways as far as needed to stay between ``within`` (the plot's left and right edges).
+
+    The patch is a rectangle drawn before the text, not a white stroke under the glyphs
+    (``paint-order="stroke"``): WeasyPrint ignores ``paint-order`` and paints the stroke over
+    the fill, which left the PDF's labels white on white while browsers showed them."""
+    width = label_width(text, font_size) + 3
+    height = font_size + 1
+    if within is not None:
+        x = min(max(x, within[0] + width / 2 + 1), within[1] - width / 2 - 1)
+    return (
+        f'<rect x="{x - width / 2:.1f}" y="{y - font_size * 0.8 - 0.5:.1f}" width="{width:.1f}" '
+        f'height="{height:.1f}" fill="#fff"/>'
+        f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="middle" fill="#000">{escape(text)}</text>'
+    )
+
+
 def _pct(value: Fraction | None) -> float:
     return 0.0 if value is None else float(min(max(value, 0), 100))
 
@@ -129,10 +159,6 @@ def trend_grid(trend: dict[int, list[Result]], columns: int = 2, width: int = 64
             )
             if v is not None:
                 out.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="2.5" fill="#000"/>')
-                out.append(
-                    f'<text x="{x(i):.1f}" y="{y(v) - 5:.1f}" text-anchor="middle" '
-                    'stroke="#fff" stroke-width="3" paint-order="stroke">'
-                    f"{escape(format_percent(v))}</text>"
-                )
+                out.append(value_label(x(i), y(v) - 5, format_percent(v), within=(px0, px1)))
     out.append("</g></svg>")
     return mark_safe("".join(out))

@@ -177,11 +177,17 @@ CACHES = {
         "TIMEOUT": None,
         "OPTIONS": {"MAX_ENTRIES": env_int("RESULTS_CACHE_ENTRIES", 300)},
     },
+    # bounded in bytes too: the values total at most RESULTS_SHARED_MAX_BYTES, and one value
+    # larger than RESULTS_SHARED_MAX_VALUE_BYTES stays in its worker's memory (data_version.py)
     "results_shared": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "BACKEND": "indicators.data_version.BoundedDatabaseCache",
         "LOCATION": "indicators_results_cache",
         "TIMEOUT": env_int("RESULTS_CACHE_DAYS", 7) * 86400,
-        "OPTIONS": {"MAX_ENTRIES": env_int("RESULTS_SHARED_CACHE_ENTRIES", 3000)},
+        "OPTIONS": {
+            "MAX_ENTRIES": env_int("RESULTS_SHARED_CACHE_ENTRIES", 3000),
+            "MAX_BYTES": env_int("RESULTS_SHARED_MAX_BYTES", 64 * 1024 * 1024),
+            "MAX_VALUE_BYTES": env_int("RESULTS_SHARED_MAX_VALUE_BYTES", 8 * 1024 * 1024),
+        },
     },
 }
 

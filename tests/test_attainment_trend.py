@@ -27,6 +27,8 @@ def _fingerprint(result):
         result.reported,
         result.expected,
         result.status,
+        result.received,
+        result.latest_quarter,
     )
 
 

@@ -210,14 +210,14 @@ def test_overview_numbers_equal_the_attainment_module(viewer, figures, plan, per
     rates = [r for r in results if not r.is_rank]
     assert len(by_name) == len(rates)
     for r in rates:
-        from indicators.charts import target_label
+        from indicators.charts import csv_cell, target_label
 
         row = by_name[target_label(r.target)]
         assert row[1:6] == [
             r.actual_text,
             r.target.goal_text,
             r.status.label,
-            r.gap_text,
+            csv_cell(r.gap_text),  # "+7,5 điểm %" would be a formula: "'+7,5 điểm %"
             r.counts_text,
         ]
 
@@ -245,7 +245,7 @@ def test_target_page_ranks_agencies_worst_first_and_lists_those_without_data(vie
     assert [row[0] for row in rows[1:]] == ["Thành phố Long Xuyên"]
     assert rows[1][1] == "95,0%" and rows[1][3] == "Chưa đạt"
     page = viewer.get(url + "?period=2021-Q1&level=huyen").content.decode()
-    assert "Đơn vị chưa có số liệu (10)" in page
+    assert "Đơn vị chưa báo cáo Quý I/2021 (10)" in page
     assert "Huyện Thoại Sơn" in page
     rows = read_csv(viewer.get(url + "?period=2021-Q1&district=883&csv=xep-hang"))
     assert [row[0] for row in rows[1:]] == ["Thành phố Long Xuyên", "Phường Mỹ Bình"]
@@ -419,3 +419,44 @@ def test_per_quarter_view_of_the_year_says_it_is_the_fourth_quarter(client, lead
     client.force_login(leader)
     page = client.get("/", {"period": "2021", "mode": "quy"}).content.decode()
     assert "Riêng Quý IV/2021 (không cộng dồn)" in page
+
+
+# --- CSV downloads are safe to open in a spreadsheet ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ('=HYPERLINK("http://x","y")', '\'=HYPERLINK("http://x","y")'),
+        ("+1,2 điểm %", "'+1,2 điểm %"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        # plain numbers in our notation stay numbers
+        ("-5", "-5"),
+        ("+3", "+3"),
+        ("-1.234,5", "-1.234,5"),
+        ("98,5%", "98,5%"),
+        ("−0,5 điểm %", "−0,5 điểm %"),  # a real minus sign: no spreadsheet runs it
+        ("Sở Tư pháp", "Sở Tư pháp"),
+    ],
+)
+def test_csv_cells_never_start_a_formula(text, written):
+    from indicators.charts import csv_cell
+
+    assert csv_cell(text) == written
+
+
+def test_an_agency_named_like_a_formula_is_text_in_the_csv(viewer, figures):
+    from indicators.models import Agency
+
+    Agency.objects.filter(code="883").update(name='=HYPERLINK("http://x.invalid","Bấm")')
+    url = reverse("dashboard-target", args=["ho_so_dung_han"])
+    rows = read_csv(viewer.get(url + "?period=2021-Q1&level=huyen&csv=xep-hang"))
+    assert rows[1][0] == '\'=HYPERLINK("http://x.invalid","Bấm")'
+    assert rows[1][1] == "95,0%"
+    rows = read_csv(viewer.get(reverse("dashboard-heatmap") + "?period=2021-Q1&csv=ban-do-nhiet"))
+    names = [row[0] for row in rows[1:]]
+    assert '\'=HYPERLINK("http://x.invalid","Bấm")' in names
+    assert not [cell for row in rows for cell in row if cell.startswith(("=", "+", "@"))]

@@ -337,6 +337,88 @@ def test_pdf_is_a4_with_every_target_and_intact_diacritics(client, committee, q2
     assert len(pngs) == 2 and all(p.stat().st_size > 5000 for p in pngs)
 
 
+def _chart_two_labels(pdf, tmp_path, dpi=150):
+    """The value labels of chart 2 on its PDF page, as (text, dark pixels inside the word's
+    box): the words ``pdftotext -bbox`` finds between chart 1's caption (when on the same
+    page) and chart 2's, and the page drawn by ``pdftoppm`` in grey."""
+    from xml.etree import ElementTree
+
+    from PIL import Image
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(pdf))
+    number = next(i for i, p in enumerate(reader.pages, 1) if "Biểu đồ 2." in p.extract_text())
+    pages = ["-f", str(number), "-l", str(number)]
+    xml = subprocess.run(
+        ["pdftotext", "-bbox", *pages, str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    xml = re.sub(r"<!DOCTYPE[^>]*>", "", xml).replace('xmlns="http://www.w3.org/1999/xhtml"', "")
+    words = [
+        (w.text or "", *(float(w.get(k)) for k in ("xMin", "yMin", "xMax", "yMax")))
+        for w in ElementTree.fromstring(xml).iter("word")
+    ]
+
+    def caption(n):
+        return next(
+            (w for i, w in enumerate(words[:-2]) if w[0] == "Biểu" and words[i + 2][0] == n),
+            None,
+        )
+
+    top = caption("1.")[4] if caption("1.") else 0
+    bottom = caption("2.")[2]
+    labels = [w for w in words if re.fullmatch(r"\d+,\d%", w[0]) and top < w[2] and w[4] <= bottom]
+    subprocess.run(
+        ["pdftoppm", "-r", str(dpi), "-gray", "-png", *pages, str(pdf), str(tmp_path / "chart")],
+        check=True,
+        timeout=60,
+    )
+    image = Image.open(next(tmp_path.glob("chart*.png"))).convert("L")
+    scale = dpi / 72
+    out = []
+    for text, x0, y0, x1, y1 in labels:
+        box = (int(x0 * scale), int(y0 * scale), int(x1 * scale) + 1, int(y1 * scale) + 1)
+        out.append((text, sum(v < 128 for v in image.crop(box).get_flattened_data())))
+    return out
+
+
+def test_pdf_chart_two_shows_its_numbers(client, committee, q2_figures, tmp_path):
+    """Chart 2's value labels are in the PDF's text *and* drawn: WeasyPrint ignores
+    ``paint-order``, so a white halo stroke once painted over every number."""
+    weasyprint_or_skip()
+    for tool in ("pdftoppm", "pdftotext"):
+        if not shutil.which(tool):
+            if IN_CI:
+                pytest.fail(f"{tool} is missing in CI (apt-get install poppler-utils)")
+            pytest.skip(f"{tool.upper()} NOT FOUND: the PDF chart was not checked")
+    from indicators.formatting import format_percent
+
+    client.force_login(committee)
+    response = client.get(reverse("report-pdf"), {"period": "2021-Q2"})
+    assert response.status_code == 200
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(response.content)
+
+    report = _report()
+    applicable = {r.target.pk for r in report.rate_results}
+    expected = sorted(
+        format_percent(r.value)
+        for pk, results in report.trend.items()
+        if pk in applicable
+        for r in results
+        if r.value is not None
+    )
+    assert "98,0%" in expected and "99,0%" in expected and "97,0%" in expected
+    labels = _chart_two_labels(pdf, tmp_path)
+    assert sorted(text for text, _ink in labels) == expected
+    # each number is ink on paper (about 100 dark pixels at 150 dpi; white-on-white: < 50)
+    faint = [(text, ink) for text, ink in labels if ink < 70]
+    assert not faint, faint
+
+
 def test_pdf_permissions(client, leader, db):
     client.force_login(leader)
     assert client.get(reverse("report-pdf")).status_code == 403
