@@ -60,8 +60,8 @@ def grid_row_html(row: EntryRow, links: dict) -> SafeString:
     post = ""
     if not disabled:
         post = (
-            f' hx-post="{_e(links["row_url"])}{_e(agency.code)}/{_e(links["row_query"])}"'
-            ' hx-trigger="row-left" hx-include="this" hx-target="this" hx-swap="outerHTML"'
+            f' data-hx-post="{_e(links["row_url"])}{_e(agency.code)}/{_e(links["row_query"])}"'
+            ' data-hx-trigger="row-left" data-hx-include="this" data-hx-target="this" data-hx-swap="outerHTML"'
         )
     if unsaved:
         post += ' data-dirty="1"'

@@ -129,7 +129,7 @@ def test_htmx_history_restore_gets_the_whole_page(viewer, figures):
 
 def test_the_form_carries_every_choice_in_the_url(viewer, figures):
     page = viewer.get(reverse("home") + "?period=2021-Q1&mode=quy&level=tinh").content.decode()
-    assert 'hx-push-url="true"' in page and 'method="get"' in page
+    assert 'data-hx-push-url="true"' in page and 'method="get"' in page
     assert '<option value="2021-Q1" selected>' in page
     assert '<option value="quy" selected>' in page
     assert '<option value="tinh" selected>' in page

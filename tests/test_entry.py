@@ -300,7 +300,7 @@ def test_live_check_puts_errors_beside_fields_but_not_missing_while_typing(clien
     page = check(
         client, {"indicator": "ho_so_dung_han", **figures("ho_so_dung_han", "12a", "")}
     ).content.decode()
-    assert 'id="err-ho_so_dung_han-numerator" hx-swap-oob="true"' in page
+    assert 'id="err-ho_so_dung_han-numerator" data-hx-swap-oob="true"' in page
     assert "không nhập chữ" in page
     assert "Vui lòng nhập số liệu" not in page
 

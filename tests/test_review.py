@@ -379,7 +379,7 @@ def test_htmx_review_answer_carries_the_history_out_of_band(client, staff, offic
     assert 'id="figure"' in answer
     history = answer.split('id="history"')[1]
     assert answer.split('id="history"')[0].endswith('<section class="card" ')
-    assert 'hx-swap-oob="true"' in history.split(">")[0]
+    assert 'data-hx-swap-oob="true"' in history.split(">")[0]
     assert "Thiếu sổ theo dõi" in history and "Đã gửi → Trả lại" in history
 
 
