@@ -27,9 +27,10 @@ from indicators.entry_forms import (
     build_grid_rows,
     build_rows,
     group_rows,
+    posted_version,
 )
 from indicators.grid_html import grid_row_html
-from indicators.models import Agency, Measurement, Period
+from indicators.models import Agency, Period
 from targets.models import Level, Target
 
 
@@ -124,7 +125,7 @@ def entry_form(request: HtmxHttpRequest, period_code: str, agency_code: str) -> 
         action = request.POST.get("action")
         if action == "approve_all":
             access.require_approve(request.user)
-            notice = _approve_all(request, rows)
+            notice = _approve_all(request, agency, period, rows)
             if isinstance(notice, HttpResponse):  # the confirmation step
                 return notice
         elif action in ("save", "submit"):
@@ -236,7 +237,7 @@ def _save_rows(request, agency: Agency, period: Period, rows: list[EntryRow], *,
     return f"{text} {missing}".strip()
 
 
-def _approve_all(request, rows: list[EntryRow]) -> str | HttpResponse:
+def _approve_all(request, agency: Agency, period: Period, rows: list[EntryRow]) -> str | HttpResponse:
     """Approve the submitted figures of the sheet, in two steps, so that nobody approves a
     sheet by a slip of the mouse.
 
@@ -251,19 +252,16 @@ def _approve_all(request, rows: list[EntryRow]) -> str | HttpResponse:
     posted = {}
     for row in rows:
         if row.current is not None and row.current.status == "submitted":
-            raw = request.POST.get(f"{row.prefix}-version")
-            if raw is None:
+            if f"{row.prefix}-version" not in request.POST:
                 continue
-            # a short run of ASCII digits: "²" is a digit to isdigit() but not to int(), and
-            # int() refuses thousands of digits
-            ok = raw.isascii() and raw.isdigit() and len(raw) < 10
-            posted[row.current.pk] = int(raw) if ok else -1
+            version = posted_version(request.POST, row.prefix)
+            posted[row.current.pk] = -1 if version is None else version  # -1 never matches
     if request.POST.get("confirm") != "1":
         by_pk = {row.current.pk: row for row in rows if row.current is not None}
         plan = workflow.approval_plan([row.current for row in by_pk.values()], request.user)
         context = {
-            "agency": rows[0].agency if rows else None,
-            "period": rows[0].period if rows else None,
+            "agency": agency,
+            "period": period,
             "plan": plan,
             "to_approve": [by_pk[m.pk] for m in plan.to_approve],
             "own": [by_pk[m.pk] for m in plan.own],
@@ -273,7 +271,7 @@ def _approve_all(request, rows: list[EntryRow]) -> str | HttpResponse:
         template = "entry/approve_confirm.html"
         return render(request, template + ("#approve-confirm" if request.htmx else ""), context)
     result = workflow.approve_many(versions=posted, user=request.user)
-    rows[:] = build_rows(rows[0].agency, rows[0].period) if rows else []
+    rows[:] = build_rows(agency, period)
     text = _("Đã duyệt %(n)s số liệu.") % {"n": result.approved}
     if result.own:
         text += " " + _(
@@ -359,14 +357,12 @@ def entry_grid(request: HtmxHttpRequest, period_code: str, indicator_code: str) 
 
 def _save_grid(request, period: Period, rows: list[EntryRow], *, submit: bool) -> str | None:
     """Save the rows that were edited in one transaction, or nothing (errors stay on their
-    rows). A row nobody touched is neither checked nor saved; "Gửi" also sends the drafts the
-    user entered (rows saved one by one as they were left, then sent together)."""
+    rows). A row nobody touched is neither checked nor saved; "Gửi" also sends the unsent figures
+    the user entered (rows saved one by one as they were left, then sent together;
+    ``workflow.sends_unchanged``)."""
     user = request.user
     for row in rows:
-        c = row.current
-        row.send_unchanged = (
-            c is not None and c.status == Measurement.Status.DRAFT and c.entered_by_id == user.pk
-        )
+        row.send_unchanged = workflow.sends_unchanged(row.current, user, own_only=True)
     bind_rows(rows, request.POST, submitting=submit)
     if not all([row.form.is_valid() for row in rows]):  # every row checked, none skipped
         return None
@@ -381,7 +377,12 @@ def _save_grid(request, period: Period, rows: list[EntryRow], *, submit: bool) -
             if problem is not None:
                 row.problem = str(problem)
                 row.conflict = getattr(problem, "current", None)
-            outcomes += saved.outcomes.values()
+            for outcome in saved.outcomes.values():
+                if submit and outcome == workflow.UNCHANGED and row.form.edited:
+                    # edited since the page was opened, and sent as the row was left: it is
+                    # one of the rows this "Gửi" sends, as the person sees it
+                    outcome = workflow.SENT
+                outcomes.append(outcome)
         if any(row.problem for row in todo):
             transaction.set_rollback(True)
             return None
@@ -439,6 +440,7 @@ def _grid_row_links(period: Period, target, form) -> dict:
         "note_label": _("Giải trình"),
         "unsaved": _("Chưa lưu"),
         "resend": _("Sửa sẽ gửi lại Sở Nội vụ"),
+        "saved_figure": _("(số liệu đã lưu)"),
         "saved": {
             workflow.SAVED: _("Đã lưu nháp"),
             workflow.SENT: _("Đã gửi"),

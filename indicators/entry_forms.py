@@ -35,6 +35,7 @@ from indicators.workflow import (
     Entry,
     locked_reason,
     previous_period,
+    sends_unchanged,
     sharp_change,
     status_after_change,
 )
@@ -89,8 +90,8 @@ class FigureForm(RejectControlCharacters, forms.Form):
     A row is *edited* when what is posted differs from the figure the person saw (``row.seen``:
     the saved figure at the version they posted, see ``bind_rows``). The grid's row save, its
     whole-table post and the entry form all use this one definition. A row is *saved* (``saves``)
-    when it is edited, or when it is submitted unchanged while not sent yet (a draft: only where
-    ``row.send_unchanged``); a row that is not saved is neither checked again nor written, so
+    when it is edited, or when it is submitted unchanged while not sent yet (a draft or returned
+    figure, where ``row.send_unchanged``: ``workflow.sends_unchanged``); a row that is not saved is neither checked again nor written, so
     figures nobody touched (another commune's, already sent) never block a post. Every save
     that ends with the figure sent (``workflow.status_after_change``: submitting, or correcting
     a sent figure) needs the explanation of a sharp change, as a submission does.
@@ -142,9 +143,8 @@ class FigureForm(RejectControlCharacters, forms.Form):
         self.saves = self.edited or (
             self.submitting
             and row.send_unchanged
-            and current is not None
             and seen is current
-            and current.status in (Measurement.Status.DRAFT, Measurement.Status.RETURNED)
+            and sends_unchanged(current, None, own_only=False)
         )
         if not self.saves:
             self.figures = typed  # shown as it is, not checked again, not written
@@ -325,13 +325,24 @@ class EntryRow:
 
     @property
     def shown_figures(self) -> Figures | None:
-        """What the rate is computed from: the valid typed figures, else the saved ones."""
-        if self.form is not None and self.form.is_bound:
-            return self.form.figures if self.form.is_valid() else None
+        """What the rate is computed from: the valid typed figures, else the saved ones (a
+        refused entry leaves the saved figure as it is, and it still counts: ``showing_saved``)."""
+        if self.form is not None and self.form.is_bound and self.form.is_valid():
+            return self.form.figures
         if self.current is not None:
             c = self.current
             return Figures(c.numerator, c.denominator, c.rank, c.score, c.note)
         return None
+
+    @property
+    def showing_saved(self) -> bool:
+        """What was typed is not valid, so the rate shown is the saved figure's."""
+        return (
+            self.form is not None
+            and self.form.is_bound
+            and not self.form.is_valid()
+            and self.current is not None
+        )
 
     @property
     def value(self) -> Fraction | None:
@@ -635,13 +646,11 @@ class ImportUploadForm(RejectControlCharacters, forms.Form):
 
 class ImportConfirmForm(RejectControlCharacters, forms.Form):
     """The preview's buttons: ``submit`` is the choice the preview was planned for (confirm
-    refuses another), ``replan`` asks for the preview again with ``submit`` as posted, and
-    ``withdraw`` is the consent a plan taking counted figures out of the results needs."""
+    refuses another), ``replan`` asks for the preview again with ``submit`` as posted."""
 
     token = forms.RegexField(regex=r"^[0-9a-f]{32}$", widget=forms.HiddenInput)
     submit = forms.BooleanField(label=SUBMIT_LABEL, required=False, widget=forms.HiddenInput)
     replan = forms.BooleanField(required=False, widget=forms.HiddenInput)
-    withdraw = forms.BooleanField(required=False)
 
 
 # Evidence: the first bytes each accepted kind of file starts with.

@@ -112,9 +112,7 @@ def _plan(request, data: bytes, filename: str, submit: bool):
     )
 
 
-def _preview(
-    request, plan, token: str, filename: str, status: int = 200, withdraw_error: str = ""
-) -> HttpResponse:
+def _preview(request, plan, token: str, filename: str, status: int = 200) -> HttpResponse:
     """The preview of ``plan``, remembered with its token: what it showed (the fingerprint)
     and the choice it was planned for, which the confirm must match."""
     request.session[f"import-{token}"] = {
@@ -127,7 +125,6 @@ def _preview(
         "token": token,
         "filename": filename,
         "confirm": ImportConfirmForm(initial={"token": token, "submit": plan.submit}),
-        "withdraw_error": withdraw_error,
     }
     return render(request, "entry/excel_preview.html", context, status=status)
 
@@ -203,12 +200,6 @@ def excel_confirm(request: HtmxHttpRequest) -> HttpResponse:
             _("Số liệu đã thay đổi kể từ khi xem trước: vui lòng kiểm tra lại trước khi xác nhận."),
         )
         return _preview(request, plan, token, saved["name"], status=409)
-    if plan.withdrawals and not form.cleaned_data["withdraw"]:
-        error = _(
-            "Hãy đánh dấu ô đồng ý: các số liệu đang được tính vào kết quả sẽ không còn được "
-            "tính sau khi nhập."
-        )
-        return _preview(request, plan, token, saved["name"], status=400, withdraw_error=error)
     try:
         apply_import(plan, user=request.user)
     except ImportConflict as exc:  # changed between this check and the write: show it afresh

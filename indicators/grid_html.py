@@ -96,6 +96,9 @@ def grid_row_html(row: EntryRow, links: dict) -> SafeString:
         state = f' <span class="saved-mark" role="status">✓ {_e(links["saved"][row.saved])}</span>'
     if row.sent and not disabled:
         state += f' <small class="resend-note">{_e(links["resend"])}</small>'
+    saved_note = (
+        f' <small class="muted">{_e(links["saved_figure"])}</small>' if row.showing_saved else ""
+    )
     return mark_safe(
         f'<tr id="grow-{prefix}" data-grid-row{css}{post}>'
         f'<th scope="row"><span class="grid-agency">{name}</span>'
@@ -103,7 +106,7 @@ def grid_row_html(row: EntryRow, links: dict) -> SafeString:
         + "".join(inputs)
         + '<td class="grid-result">'
         f'<input type="hidden" name="{prefix}-version" value="{_e(row.grid_version)}">'
-        f' <span class="entry-rate">{_e(row.value_text)}</span>'
+        f' <span class="entry-rate">{_e(row.value_text)}</span>{saved_note}'
         f' <span class="status status-{_e(status)}">{_e(status.label)}</span>'
         f"{note}{_problems(row, errors)}</td>"
         f"<td data-row-state>{_workflow(row, links)}{state}</td>"

@@ -39,7 +39,12 @@ from indicators.import_files import (  # noqa: F401 (read_table and the rest are
 from indicators.measurements import Figures, TargetLevels, check_figures, same_figures
 from indicators.models import Agency, Measurement, Period
 from indicators.text_input import has_control_characters
-from indicators.workflow import locked_reason, sharp_change, status_after_change
+from indicators.workflow import (
+    locked_reason,
+    sends_unchanged,
+    sharp_change,
+    status_after_change,
+)
 from targets.models import Indicator, Target
 
 FIELD_LABELS = {
@@ -100,6 +105,8 @@ class Change:
     old: Measurement | None
     new: Figures
     status: str = Status.DRAFT
+    # False: the file repeats the stored values and only sends the figure ("Gửi luôn")
+    values_change: bool = True
 
     @property
     def status_before(self) -> str | None:
@@ -112,7 +119,9 @@ class Change:
 
     @property
     def withdraws(self) -> bool:
-        """The figure counts in the results now and would not after the import."""
+        """The figure counts in the results now and would not after the import: never planned
+        (a corrected sent figure stays sent, an approved one is locked); ``apply_import``
+        refuses such a change rather than take a figure out of the results unasked."""
         return self.status_before in Measurement.COUNTED and self.status not in Measurement.COUNTED
 
     @property
@@ -126,6 +135,8 @@ class Change:
         text = f"{before} → {Status(self.status).label}"
         if self.resent:
             text += " " + gettext("(gửi lại số đã sửa)")
+        elif not self.values_change:
+            text += " " + gettext("(số liệu không đổi)")
         return text
 
     @property
@@ -157,12 +168,6 @@ class ImportPlan:
     def resent(self) -> int:
         return sum(1 for c in self.changes if c.resent)
 
-    @property
-    def withdrawals(self) -> list[Change]:
-        """Changes that would take a counted figure out of the results; the browser asks for
-        explicit consent before writing them. Under ``status_after_change`` there are none."""
-        return [c for c in self.changes if c.withdraws]
-
     def summary(self) -> str:
         """What was written, counting only the figures that changed."""
         sent = sum(1 for c in self.changes if c.status == Status.SUBMITTED)
@@ -175,7 +180,15 @@ class ImportPlan:
             "resent": format_number(self.resent),
             "drafts": format_number(len(self.changes) - sent),
             "unchanged": format_number(self.unchanged),
-        }
+        } + self._only_sent_text()
+
+    def _only_sent_text(self) -> str:
+        only_sent = sum(1 for c in self.changes if not c.values_change)
+        if not only_sent:
+            return ""
+        return " " + gettext(
+            "Trong số đã gửi có %(n)s số liệu giữ nguyên giá trị, chỉ được gửi đi."
+        ) % {"n": format_number(only_sent)}
 
 
 def _shortened(text: str, limit: int = 40) -> str:
@@ -272,7 +285,10 @@ def plan_import(rows: Iterable[tuple[int, dict]], *, submit: bool = False, user=
     Unchanged rows (the same numerator, denominator, rank, score and note as stored) are never
     written, even over a demo figure: an upload never changes a figure whose values did not
     change, so uploading a downloaded template back, or the same file twice, changes nothing,
-    sent figures included. (The entry form's "a real figure replaces a demo one even when
+    sent figures included. The one exception is the person's own choice to send: with
+    ``submit`` a row equal to a figure not sent yet (a draft, or returned) sends it, as "Gửi"
+    does on the entry form (``workflow.sends_unchanged``), and the preview says so ("Nháp → Đã
+    gửi (số liệu không đổi)"). (The entry form's "a real figure replaces a demo one even when
     equal" does not apply here: a file equal to the demo figures is not a new report.)
     Locks (a locked period, an approved figure) refuse the rows that would change a figure,
     in one place for the browser and the command line.
@@ -361,7 +377,8 @@ def plan_import(rows: Iterable[tuple[int, dict]], *, submit: bool = False, user=
         if not checked.ok:
             continue
         old = existing.get(key)
-        if old is not None and same_figures(old, checked.figures):
+        same = old is not None and same_figures(old, checked.figures)
+        if same and not (submit and sends_unchanged(old, user, own_only=False)):
             result.unchanged += 1
             continue
         if reason := locked_reason(period, old):
@@ -369,7 +386,7 @@ def plan_import(rows: Iterable[tuple[int, dict]], *, submit: bool = False, user=
             continue
         status = status_after_change(old.status if old else None, submit=submit)
         result.changes.append(
-            Change(number, indicator, agency, period, old, checked.figures, status)
+            Change(number, indicator, agency, period, old, checked.figures, status, not same)
         )
     _refuse_sharp_changes(result, periods)
     result.errors.sort(key=lambda e: e.row)
@@ -535,6 +552,8 @@ def apply_import(plan: ImportPlan, *, user=None) -> int:
     """
     if not plan.ok:
         raise ValueError("refusing to import a file with errors")
+    if any(change.withdraws for change in plan.changes):
+        raise ValueError("refusing to take counted figures out of the results")
     creates = [change for change in plan.changes if change.old is None]
     updates = [change for change in plan.changes if change.old is not None]
     try:
@@ -557,16 +576,18 @@ def _update_figures(updates: list[Change], *, user) -> None:
     for change in updates:
         f = change.new
         m = change.old
-        m.numerator, m.denominator, m.rank, m.score, m.note = (
-            f.numerator,
-            f.denominator,
-            f.rank,
-            f.score,
-            f.note,
-        )
-        m.status, m.entered_by, m.version = change.status, user, m.version + 1
-        m.is_demo = False  # a real figure replaces a demo one; seed_demo --reset keeps it
-        m.entered_at = timezone.now()
+        m.status, m.version = change.status, m.version + 1
+        if change.values_change:  # else only sent: who entered the values, and when, stay
+            m.numerator, m.denominator, m.rank, m.score, m.note = (
+                f.numerator,
+                f.denominator,
+                f.rank,
+                f.score,
+                f.note,
+            )
+            m.entered_by = user
+            m.is_demo = False  # a real figure replaces a demo one; seed_demo --reset keeps it
+            m.entered_at = timezone.now()
         changed.append(m)
     if changed:
         bulk_update_with_history(

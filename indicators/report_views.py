@@ -135,11 +135,12 @@ def report_pdf(request):
         context = {"report": options.build()}
         html = render_to_string("report/report_pdf.html", context, request=request)
         stylesheet = CSS(filename=finders.find("css/report.css"))
-        return HTML(string=html, base_url=base_url).write_pdf(stylesheets=[stylesheet])
+        # the document links to nothing and loads nothing (its stylesheet is given here), so it
+        # needs no base URL, and the request's host and port stay out of the cache key
+        return HTML(string=html).write_pdf(stylesheets=[stylesheet])
 
     # the same document for every user allowed to see it: cached per data version and options
-    base_url = request.build_absolute_uri("/")
-    pdf = remember("report-pdf", (*options.key, base_url), make_pdf)
+    pdf = remember("report-pdf", options.key, make_pdf)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{_filename(options, "pdf")}"'
     return response

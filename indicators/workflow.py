@@ -122,6 +122,18 @@ def status_after_change(current: str | None, *, submit: bool) -> str:
     return Status.DRAFT
 
 
+def sends_unchanged(figure: Measurement | None, user, *, own_only: bool) -> bool:
+    """Whether "Gửi" sends a figure whose values the person left as they were: one not sent yet
+    (a draft, or returned). "Gửi" sends what the person has in front of them: the entry form
+    shows one agency's whole report, and an uploaded file lists its rows, so both send every
+    unsent figure they hold (``own_only=False``); the grid lists many agencies, so it sends, of
+    the rows nobody edited, only those the person entered themselves (``own_only=True``), never
+    a colleague's draft."""
+    if figure is None or figure.status not in (Status.DRAFT, Status.RETURNED):
+        return False
+    return not own_only or figure.entered_by_id == user.pk
+
+
 def target_for(indicator: Indicator, agency: Agency, targets: list[Target]) -> Target | None:
     """The target the plan sets for ``indicator`` at ``agency``'s level (one per level)."""
     return next(

@@ -123,6 +123,13 @@ def test_the_report_pdf_is_computed_once_whatever_else_the_address_holds(
         response = client.get(reverse("report-pdf") + f"?period=2021-Q1&utm_source={n}")
         assert response.status_code == 200
         assert computations["report-pdf"] == 1
+    # the port of the Host header (Django checks ALLOWED_HOSTS without it) is not a key either
+    for port in range(8001, 8005):
+        response = client.get(
+            reverse("report-pdf") + "?period=2021-Q1", HTTP_HOST=f"localhost:{port}"
+        )
+        assert response.status_code == 200
+        assert computations["report-pdf"] == 1
 
 
 BOUNDED = {

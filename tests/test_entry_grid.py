@@ -341,3 +341,34 @@ def test_whole_grid_post_right_after_the_row_was_saved_alone(client, staff):
     assert "Đã gửi 1 dòng." in response.content.decode()
     m = Measurement.objects.get(agency__code="30280", period__code=Q2)
     assert (m.numerator, m.status, m.version) == (9, "submitted", 2)
+
+
+def test_grid_send_counts_the_rows_saved_as_they_were_left(client, staff, measure):
+    """Three rows edited on one page: a sent one corrected and a new one, both saved as they
+    were left, and one still being typed. "Gửi các dòng đã nhập" sends them all and says 3,
+    not only the one it wrote itself."""
+    measure(IND, "30280", Q2, 40, 50)
+    client.force_login(staff)
+    page = grid_inputs(client.get(grid_url(district="883")).content.decode())
+    corrected = {**page, "30280-numerator": "41"}
+    client.post(row_url("30280"), corrected, **HTMX)  # left: sent again
+    fresh = {**corrected, "30283-numerator": "7", "30283-denominator": "8"}
+    client.post(row_url("30283"), fresh, **HTMX)  # left: saved as a draft
+    typed = {**fresh, "30285-numerator": "5", "30285-denominator": "5", "action": "submit"}
+    response = client.post(grid_url(district="883"), typed, follow=True)
+    assert "Đã gửi 3 dòng." in response.content.decode()
+    statuses = Measurement.objects.filter(period__code=Q2).values_list("status", flat=True)
+    assert sorted(statuses) == ["submitted"] * 3
+
+
+def test_a_refused_row_shows_the_saved_figure_that_still_counts(client, staff, measure):
+    """A grid row whose typed values are refused keeps showing the saved figure's rate, marked
+    as the saved one: it is still stored and still counts."""
+    measure(IND, "30280", Q2, 23, 24)
+    client.force_login(staff)
+    data = {"30280-numerator": "150", "30280-denominator": "24", "30280-version": "1"}
+    page = client.post(row_url("30280"), data, **HTMX).content.decode()
+    assert "Tử số không được lớn hơn mẫu số" in page and 'value="150"' in page
+    result = page.split('class="grid-result"')[1].split("</td>")[0]
+    assert "95,8%" in result and "(số liệu đã lưu)" in result
+    assert "Chưa có số liệu" not in result

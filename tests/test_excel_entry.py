@@ -487,28 +487,6 @@ def test_the_preview_replans_for_the_other_choice_without_javascript(client, off
     assert Measurement.objects.values_list("status", flat=True).get() == "submitted"
 
 
-def test_a_change_that_stops_a_figure_counting_needs_consent(
-    client, officer_a, measure, monkeypatch
-):
-    """No upload does this under the shared rule; should a rule ever, the confirm refuses it
-    unless the person ticks the consent box next to which the message appears."""
-    measure("ho_so_dung_han", "STP", Q2, 90, 100, status="submitted")
-    monkeypatch.setattr(
-        "indicators.imports.status_after_change", lambda current, *, submit: "draft"
-    )
-    client.force_login(officer_a)
-    response = upload(client, xlsx([[Q2, "STP", "ho_so_dung_han", 95, 100, None, "", None]]))
-    assert "Đã gửi → Nháp" in response.content.decode()
-    assert 'name="withdraw"' in response.content.decode()
-    refused = confirm(client, response)
-    assert refused.status_code == 400
-    error = refused.content.decode().split('id="err-withdraw"')[1].split("</div>")[0]
-    assert "Hãy đánh dấu ô đồng ý" in error
-    assert Measurement.objects.values_list("numerator", "status").get() == (90, "submitted")
-    assert confirm(client, refused, withdraw="on").status_code == 302
-    assert Measurement.objects.values_list("numerator", "status").get() == (95, "draft")
-
-
 def test_a_sharp_change_sent_needs_a_note(client, officer_a, measure):
     measure("ho_so_dung_han", "STP", "2021-Q1", 90, 100, status="approved")
     client.force_login(officer_a)
@@ -528,3 +506,28 @@ def test_a_sharp_change_sent_needs_a_note(client, officer_a, measure):
     response = upload(client, xlsx(both), submit=True)
     assert response.status_code == 200, response.context["plan"].errors
     assert not Measurement.objects.filter(period__code=Q2).exists()
+
+
+@pytest.mark.parametrize("stored", ["draft", "returned"])
+def test_sending_a_file_sends_its_unchanged_unsent_figures(
+    client, officer_a, staff, measure, stored
+):
+    """ "Gửi luôn" sends every row of the file that is not sent yet, as "Gửi" does on the entry
+    form, even when its values are those stored: the preview says so, the values and who
+    entered them stay, and the history names who sent it. Without "Gửi luôn" nothing changes."""
+    m = measure("ho_so_dung_han", "STP", Q2, 90, 100, status=stored, note="Giải trình")
+    Measurement.objects.filter(pk=m.pk).update(entered_by=staff)
+    row = [Q2, "STP", "ho_so_dung_han", 90, 100, None, "Giải trình", None]
+    client.force_login(officer_a)
+    kept = upload(client, xlsx([row]))
+    assert "Không có số liệu nào thay đổi" in kept.content.decode()
+    response = upload(client, xlsx([row]), submit=True)
+    page = response.content.decode()
+    label = {"draft": "Nháp", "returned": "Trả lại"}[stored]
+    assert f"{label} → Đã gửi (số liệu không đổi)" in page
+    assert confirm(client, response).status_code == 302
+    m.refresh_from_db()
+    assert (m.numerator, m.status, m.entered_by, m.version) == (90, "submitted", staff, 2)
+    assert m.history.first().history_user == officer_a
+    again = upload(client, xlsx([row]), submit=True)
+    assert "Không có số liệu nào thay đổi" in again.content.decode()

@@ -148,7 +148,7 @@ def test_the_lock_is_one_query_per_chunk(db, monkeypatch):
     assert set(Measurement.objects.values_list("numerator", flat=True)) == {3}
 
 
-def test_the_command_reports_a_conflict(db, monkeypatch, tmp_path):
+def test_the_command_reports_a_conflict(db, monkeypatch, tmp_path, staff):
     from django.core.management import CommandError, call_command
 
     path = tmp_path / "a.csv"
@@ -161,7 +161,9 @@ def test_the_command_reports_a_conflict(db, monkeypatch, tmp_path):
 
     monkeypatch.setattr("indicators.management.commands.import_measurements.apply_import", racing)
     with pytest.raises(CommandError, match="Hãy chạy lại lệnh"):
-        call_command("import_measurements", str(path), stdout=io.StringIO())
+        call_command(
+            "import_measurements", str(path), "--user", staff.username, stdout=io.StringIO()
+        )
     assert stored() == {("ho_so_dung_han", 1, "submitted", 1, "")}
 
 

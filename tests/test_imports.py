@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook
 
+from indicators import roles, workflow
 from indicators.imports import (
     COLUMNS,
     ImportFileError,
@@ -22,6 +23,7 @@ from indicators.imports import (
 )
 from indicators.models import Agency, Measurement, Period
 from targets.models import Indicator
+from tests.conftest import make_user
 
 HEADER = [*COLUMNS, "score"]
 
@@ -50,16 +52,40 @@ def write_xlsx(path, rows, header=HEADER):
     return path
 
 
+IMPORTER = "nguoinhap"
+
+
+@pytest.fixture
+def importer(db):
+    """The staff member the command runs as: sending figures takes a person."""
+    return _importer()
+
+
+def _importer():
+    from django.contrib.auth.models import User
+
+    return User.objects.filter(username=IMPORTER).first() or make_user(IMPORTER, roles.STAFF)
+
+
+def _as_importer(args) -> tuple:
+    if "--user" in args:
+        return args
+    _importer()
+    return (*args, "--user", IMPORTER)
+
+
 def run(path, *args):
     out, err = io.StringIO(), io.StringIO()
-    call_command("import_measurements", str(path), *args, stdout=out, stderr=err)
+    call_command("import_measurements", str(path), *_as_importer(args), stdout=out, stderr=err)
     return out.getvalue(), err.getvalue()
 
 
 def run_failing(path, *args):
     err = io.StringIO()
     with pytest.raises(CommandError) as excinfo:
-        call_command("import_measurements", str(path), *args, stdout=io.StringIO(), stderr=err)
+        call_command(
+            "import_measurements", str(path), *_as_importer(args), stdout=io.StringIO(), stderr=err
+        )
     return str(excinfo.value), err.getvalue()
 
 
@@ -456,7 +482,9 @@ def test_the_command_refuses_an_unknown_user_or_one_who_may_not_enter(
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
-def test_the_benchmark_files_import_with_the_benchmarks_options(db, tmp_path, measure, suffix):
+def test_the_benchmark_files_import_with_the_benchmarks_options(
+    db, tmp_path, measure, suffix, staff
+):
     """bench/import_timing.py writes its files and command line as here: every row new and
     sent; generated rates jump between quarters, and the notes it writes explain them."""
     from bench import import_timing
@@ -478,15 +506,45 @@ def test_the_benchmark_files_import_with_the_benchmarks_options(db, tmp_path, me
     ) == {"submitted"}
 
 
-def test_the_command_never_takes_a_counted_figure_out_silently(db, tmp_path, measure, monkeypatch):
-    """No rule does this today (status_after_change keeps a sent figure sent); should one ever,
-    the command refuses, since it has nobody to ask for consent."""
+@pytest.mark.parametrize("submit", [False, True])
+@pytest.mark.parametrize("stored", ["submitted", "approved"])
+def test_no_import_takes_a_counted_figure_out(db, measure, stored, submit):
+    """A counted figure changed by a file stays counted (a correction of a sent one is sent
+    again) or is refused (an approved one is locked), whether or not the file is sent."""
+    measure("ho_so_dung_han", "STP", "2021-Q1", 1000, 1300, status=stored)
+    row = {**dict(zip(HEADER, GOOD_ROWS[0], strict=True)), "numerator": "1001", "note": "x"}
+    plan = plan_import([(2, row)], submit=submit)
+    assert not any(change.withdraws for change in plan.changes)
+    assert [c.status for c in plan.changes] == ([] if stored == "approved" else ["submitted"])
+
+
+def test_apply_import_refuses_a_plan_that_takes_a_counted_figure_out(db, measure):
+    """The guard behind that rule: such a plan is refused whole, nothing written."""
     sent = measure("ho_so_dung_han", "STP", "2021-Q1", 1000, 1300)
-    monkeypatch.setattr(
-        "indicators.imports.status_after_change", lambda current, *, submit: "draft"
-    )
-    message, err = run_failing(write_csv(tmp_path / "a.csv", [GOOD_ROWS[0]]), "--status", "draft")
-    assert err.strip() == "Dòng 2: Đã gửi → Nháp"
-    assert "sẽ không còn được tính; chưa nhập dòng nào." in message
+    row = {**dict(zip(HEADER, GOOD_ROWS[0], strict=True)), "numerator": "1001", "note": "x"}
+    plan = plan_import([(2, row)])
+    plan.changes[0].status = "draft"
+    with pytest.raises(ValueError, match="counted figures"):
+        apply_import(plan)
     sent.refresh_from_db()
     assert (sent.numerator, sent.status) == (1000, "submitted")
+
+
+def test_sending_by_command_takes_a_person(db, tmp_path):
+    """Without --user the command only loads drafts: a sent figure needs a sender, who then may
+    not approve it."""
+    path = write_csv(tmp_path / "a.csv", [GOOD_ROWS[0]])
+    with pytest.raises(CommandError, match="Gửi số liệu cần người gửi"):
+        call_command("import_measurements", str(path), stdout=io.StringIO())
+    assert not Measurement.objects.exists()
+    call_command("import_measurements", str(path), "--status", "draft", stdout=io.StringIO())
+    m = Measurement.objects.get()
+    assert (m.status, m.entered_by) == ("draft", None)
+
+
+def test_who_sent_by_command_does_not_approve(tmp_path, importer):
+    run(write_csv(tmp_path / "a.csv", [GOOD_ROWS[0]]))
+    m = Measurement.objects.get()
+    assert m.status == "submitted"
+    with pytest.raises(workflow.SelfApproval):
+        workflow.measurement_approve(measurement=m, version=m.version, user=importer)

@@ -343,7 +343,7 @@ def test_a_500_character_reason_round_trips_through_return_and_reopen(client, st
     assert m.status == "returned" and m.review_reason == LONG_REASON
     assert m.history.first().history_change_reason == LONG_REASON
     page = client.get(reverse("measurement-detail", args=[m.pk])).content.decode()
-    history = page.split('history-table')[1]
+    history = page.split("history-table")[1]
     assert LONG_REASON.split(": ")[1][:120] in history
 
     Measurement.objects.filter(pk=m.pk).update(status="approved")
@@ -426,7 +426,7 @@ def test_a_seeded_figure_credits_nobody_with_its_numbers(client, staff, settings
     client.force_login(staff)
     review(client, m, "return", "Kiểm tra lại")
     page = client.get(reverse("measurement-detail", args=[m.pk])).content.decode()
-    rows = page.split('history-table')[1].split("<tbody>")[1].split("</tr>")
+    rows = page.split("history-table")[1].split("<tbody>")[1].split("</tr>")
     returned, seeded = rows[0], rows[1]
     assert "chuyenvien" in returned and "Đã gửi → Trả lại" in returned
     assert "Tử số" not in returned  # the reviewer is not credited with the numbers
@@ -443,7 +443,7 @@ def test_a_figure_without_its_creation_row_credits_nobody_either(client, staff, 
     client.force_login(staff)
     review(client, m, "return", "Kiểm tra lại")
     page = client.get(reverse("measurement-detail", args=[m.pk])).content.decode()
-    rows = page.split('history-table')[1].split("<tbody>")[1].split("</tr>")
+    rows = page.split("history-table")[1].split("<tbody>")[1].split("</tr>")
     assert "chuyenvien" in rows[0] and "Tử số" not in rows[0] and "Trả lại" in rows[0]
     assert "Số liệu minh họa, nhập sẵn" in rows[1] and "Tử số: 7.000" in rows[1]
     assert "chuyenvien" not in rows[1]
@@ -623,3 +623,16 @@ def _own_figure(client, user):
         user=user,
     )
     return m
+
+
+def test_bulk_approval_of_a_sheet_with_no_rows_answers_a_page(client, staff):
+    """A commune has no annual figures: a stale page or a crafted POST of "approve all" for the
+    year gets the (empty) confirmation, not a server error."""
+    client.force_login(staff)
+    url = reverse("entry-form", args=["2021", "30280"])
+    for extra in ({}, HTMX):
+        answer = client.post(url, {"action": "approve_all"}, **extra)
+        assert answer.status_code == 200
+    answer = client.post(url, {"action": "approve_all", "confirm": "1"})
+    assert answer.status_code in (200, 302)
+    assert not Measurement.objects.exists()

@@ -8,10 +8,12 @@ saves new, draft and returned figures as drafts, and a corrected sent figure sta
 figure sent with a sharp change needs its note (giải trình). There is no ``approved``: approving
 takes an approver, in the application.
 
-``--user``: optional. Without it the command runs as the server's operator, for every agency,
-and the figures are recorded as entered by nobody. With it, every row must be of an agency that
-user may enter for (``access.enterable_agencies``, as in the browser), and the figures and their
-history are recorded as entered by that user.
+``--user``: the person the import is done as. Every row must be of an agency that user may enter
+for (``access.enterable_agencies``, as in the browser), and the figures and their history are
+recorded as entered and sent by that user, who then may not approve them (separation of duties).
+Sending takes a person: ``--status submitted`` refuses to run without ``--user``. Drafts may be
+loaded without one, as the server's operator, for every agency, entered by nobody: a draft counts
+for nothing until somebody sends it in the application, and that person is then its sender.
 """
 
 from pathlib import Path
@@ -64,6 +66,11 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"Không tìm thấy tệp {file}.")
         person = None
+        if user is None and status == Measurement.Status.SUBMITTED:
+            raise CommandError(
+                "Gửi số liệu cần người gửi: thêm --user <tên đăng nhập> (người đó sẽ không tự "
+                "duyệt được số liệu mình gửi), hoặc nhập nháp với --status draft."
+            )
         if user is not None:
             person = get_user_model().objects.filter(username=user, is_active=True).first()
             if person is None:
@@ -85,15 +92,6 @@ class Command(BaseCommand):
             for error in plan.errors:
                 self.stderr.write(str(error))
             raise CommandError(f"{len(plan.errors)} lỗi; chưa nhập dòng nào.")
-        if plan.withdrawals:
-            # The browser asks for consent; a command has nobody to ask. None arise under
-            # status_after_change, but none may happen silently either.
-            for change in plan.withdrawals:
-                self.stderr.write(f"Dòng {change.row}: {change.status_text}")
-            raise CommandError(
-                f"{len(plan.withdrawals)} số liệu đang được tính vào kết quả sẽ không còn được "
-                "tính; chưa nhập dòng nào."
-            )
         try:
             apply_import(plan, user=person)
         except ImportConflict as exc:
