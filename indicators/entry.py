@@ -237,7 +237,9 @@ def _save_rows(request, agency: Agency, period: Period, rows: list[EntryRow], *,
     return f"{text} {missing}".strip()
 
 
-def _approve_all(request, agency: Agency, period: Period, rows: list[EntryRow]) -> str | HttpResponse:
+def _approve_all(
+    request, agency: Agency, period: Period, rows: list[EntryRow]
+) -> str | HttpResponse:
     """Approve the submitted figures of the sheet, in two steps, so that nobody approves a
     sheet by a slip of the mouse.
 

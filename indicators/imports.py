@@ -171,16 +171,20 @@ class ImportPlan:
     def summary(self) -> str:
         """What was written, counting only the figures that changed."""
         sent = sum(1 for c in self.changes if c.status == Status.SUBMITTED)
-        return gettext(
-            "Đã nhập %(n)s số liệu thay đổi (%(sent)s đã gửi, trong đó %(resent)s số đã gửi "
-            "được sửa và gửi lại; %(drafts)s nháp); %(unchanged)s dòng không thay đổi."
-        ) % {
-            "n": format_number(len(self.changes)),
-            "sent": format_number(sent),
-            "resent": format_number(self.resent),
-            "drafts": format_number(len(self.changes) - sent),
-            "unchanged": format_number(self.unchanged),
-        } + self._only_sent_text()
+        return (
+            gettext(
+                "Đã nhập %(n)s số liệu thay đổi (%(sent)s đã gửi, trong đó %(resent)s số đã gửi "
+                "được sửa và gửi lại; %(drafts)s nháp); %(unchanged)s dòng không thay đổi."
+            )
+            % {
+                "n": format_number(len(self.changes)),
+                "sent": format_number(sent),
+                "resent": format_number(self.resent),
+                "drafts": format_number(len(self.changes) - sent),
+                "unchanged": format_number(self.unchanged),
+            }
+            + self._only_sent_text()
+        )
 
     def _only_sent_text(self) -> str:
         only_sent = sum(1 for c in self.changes if not c.values_change)
