@@ -143,15 +143,21 @@ def entry_form(request: HtmxHttpRequest, period_code: str, agency_code: str) -> 
         bind_rows(rows)
     for row in rows:
         row.editable = may_enter
+    may_approve = access.can_approve(request.user)
+    submitted = [r.current for r in rows if r.current and r.current.status == "submitted"]
     context = {
         "period": period,
         "agency": agency,
         "groups": group_rows(rows),
         "rows": rows,
         "may_enter": may_enter,
-        "may_approve": access.can_approve(request.user),
+        "may_approve": may_approve,
+        # offered only when the reviewer may approve some of them (not only their own)
+        "approvable": bool(
+            may_approve and submitted and workflow.approval_plan(submitted, request.user).to_approve
+        ),
         "notice": notice,
-        "has_submitted": any(r.current and r.current.status == "submitted" for r in rows),
+        "has_submitted": bool(submitted),
         "has_errors": any(r.form.is_bound and (r.form.errors or r.problem) for r in rows),
         "missing": _missing(rows),
         "periods": Period.objects.all(),
@@ -272,7 +278,12 @@ def _approve_all(
         }
         template = "entry/approve_confirm.html"
         return render(request, template + ("#approve-confirm" if request.htmx else ""), context)
+    own = workflow.approval_plan(
+        [row.current for row in rows if row.current is not None], request.user
+    ).own
     result = workflow.approve_many(versions=posted, user=request.user)
+    # the confirmation posted only what it offered: count the reviewer's own figures it skipped
+    result.own = max(result.own, len(own))
     rows[:] = build_rows(agency, period)
     text = _("Đã duyệt %(n)s số liệu.") % {"n": result.approved}
     if result.own:

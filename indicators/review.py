@@ -126,6 +126,8 @@ def measurement_review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             kwargs["reason"] = form.cleaned_data["reason"]
         try:
             ACTIONS[action](**kwargs)
+        except workflow.SelfApproval:
+            pass  # the page says why beside the (disabled) button: once is enough
         except workflow.WorkflowError as exc:
             form.add_error(None, str(exc))
         else:

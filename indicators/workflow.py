@@ -229,10 +229,12 @@ def entries_save(
     problems: dict[str, WorkflowError] = {}
     outcomes: dict[str, str] = {}
     with transaction.atomic():
-        # The statuses before the save, read under the locks measurement_save takes anyway.
+        # The statuses before the save, read under the locks measurement_save takes anyway,
+        # in id order like an import's, so that two writers cannot deadlock on them.
         before = dict(
             Measurement.objects.select_for_update()
             .filter(agency=agency, period=period, indicator__in=[e.indicator for e in entries])
+            .order_by("pk")
             .values_list("indicator_id", "status")
         )
         for entry in entries:
@@ -481,9 +483,16 @@ HISTORY_FIELDS = {
     "score": gettext_lazy("Điểm số"),
     "note": gettext_lazy("Giải trình"),
     "status": gettext_lazy("Trạng thái"),
-    "review_reason": gettext_lazy("Lý do"),
 }
 HISTORY_TYPES = {"+": gettext_lazy("Tạo mới"), "~": gettext_lazy("Sửa"), "-": gettext_lazy("Xóa")}
+# A change named by what it did to the figure's status (the reason is its own column).
+HISTORY_ACTIONS = {
+    Status.APPROVED: gettext_lazy("Duyệt"),
+    Status.RETURNED: gettext_lazy("Trả lại"),
+    "reopened": gettext_lazy("Mở lại"),
+    Status.SUBMITTED: gettext_lazy("Gửi"),
+    "resent": gettext_lazy("Sửa và gửi lại"),
+}
 DEMO_SEEDED = gettext_lazy("Số liệu minh họa, nhập sẵn")
 BEFORE_HISTORY = gettext_lazy("Số liệu có sẵn, trước khi có lịch sử")
 
@@ -500,11 +509,14 @@ class HistoryEntry:
     changes: list[tuple[str, str, str]]
     label: str = ""
     synthetic: bool = False
+    action: str = ""  # "Duyệt", "Trả lại", "Gửi"… for a change of status (``_action``)
 
     @property
     def kind(self) -> str:
         if self.label:
             return self.label
+        if self.action:
+            return self.action
         return str(HISTORY_TYPES.get(self.record.history_type, self.record.history_type))
 
     @property
@@ -552,6 +564,25 @@ def _changes(previous, record) -> list[tuple[str, str, str]]:
     return changes
 
 
+def _action(previous, record) -> str:
+    """What a change did, in a reviewer's words: "Duyệt", "Trả lại", "Mở lại" (returned from
+    approved), "Gửi", "Sửa và gửi lại" (a sent figure corrected); "" for a plain edit."""
+    if previous is None or record.history_type != "~":
+        return ""
+    before, after = getattr(previous, "status", None), record.status
+    if after == Status.RETURNED and before != after:
+        return str(HISTORY_ACTIONS["reopened" if before == Status.APPROVED else Status.RETURNED])
+    if after == Status.APPROVED and before != after:
+        return str(HISTORY_ACTIONS[Status.APPROVED])
+    if after == Status.SUBMITTED:
+        values = any(getattr(previous, n) != getattr(record, n) for n in VALUE_FIELDS)
+        if before != after:
+            return str(HISTORY_ACTIONS[Status.SUBMITTED])
+        if values:
+            return str(HISTORY_ACTIONS["resent"])
+    return ""
+
+
 class _ValuesOnly:
     """The values of a history record, with its status and reason unknown."""
 
@@ -586,7 +617,8 @@ def history_entries(records) -> list[HistoryEntry]:
             label = ""
             if record.history_type == "+" and record.is_demo and record.history_user_id is None:
                 label = str(DEMO_SEEDED)
-            entries.append(HistoryEntry(record, _changes(previous, record), label))
+            action = _action(previous, record)
+            entries.append(HistoryEntry(record, _changes(previous, record), label, action=action))
             previous = record
     entries.sort(
         key=lambda e: (e.record.history_date, e.record.history_id, not e.synthetic), reverse=True

@@ -124,6 +124,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "indicators.context_processors.demo_data",
+                "indicators.context_processors.navigation",
             ],
             "builtins": ["template_partials.templatetags.partials"],
             "loaders": [

@@ -180,3 +180,12 @@ def test_cached_bodies_never_cross_between_a_viewer_and_an_officer(
         viewer, officer = pages["lanhdao", hx], pages["canbo.longxuyen", hx]
         assert TARGET_LINK.search(viewer) and '<option value="884"' in viewer
         assert not TARGET_LINK.search(officer) and '<option value="884"' not in officer
+
+
+def test_the_header_links_a_district_officer_to_their_district(client, district_officer, officer_a):
+    client.force_login(district_officer)
+    header = client.get(reverse("entry-start")).content.decode().split("</nav>")[0]
+    assert 'href="/huyen/?district=883"' in header
+    client.force_login(officer_a)
+    header = client.get(reverse("entry-start")).content.decode().split("</nav>")[0]
+    assert "/huyen/" not in header

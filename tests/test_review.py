@@ -496,7 +496,7 @@ def test_who_entered_a_figure_does_not_approve_it(client, staff, colleague):
     assert "disabled" in button
     assert "Bạn đã nhập hoặc gửi số liệu này nên không tự duyệt được" in page
     answer = review(client, m, "approve").content.decode()
-    assert "không tự duyệt được" in answer
+    assert answer.count("không tự duyệt được") == 1  # beside the button, not twice
     m.refresh_from_db()
     assert m.status == "submitted"
     with pytest.raises(workflow.SelfApproval):
@@ -636,3 +636,55 @@ def test_bulk_approval_of_a_sheet_with_no_rows_answers_a_page(client, staff):
     answer = client.post(url, {"action": "approve_all", "confirm": "1"})
     assert answer.status_code in (200, 302)
     assert not Measurement.objects.exists()
+
+
+def test_history_names_each_review_and_gives_its_reason_once(client, staff, colleague, measure):
+    """A return reads "Trả lại", an approval "Duyệt", a reopening "Mở lại"; the reason is in
+    its own column and not repeated among the changes."""
+    m = measure("ho_so_dung_han", "STP", Q2, 98, 100)
+    workflow.measurement_return(measurement=m, version=m.version, reason="Thiếu hồ sơ", user=staff)
+    m.refresh_from_db()
+    workflow.measurement_save(
+        indicator=m.indicator,
+        agency=m.agency,
+        period=m.period,
+        figures=Figures(99, 100),
+        version=m.version,
+        submit=True,
+        user=staff,
+    )
+    m.refresh_from_db()
+    workflow.measurement_approve(measurement=m, version=m.version, user=colleague)
+    m.refresh_from_db()
+    workflow.measurement_reopen(measurement=m, version=m.version, reason="Sai mẫu số", user=staff)
+    entries = workflow.history_entries(list(m.history.all()))
+    kinds = [e.kind for e in reversed(entries)]
+    assert kinds[-4:] == ["Trả lại", "Gửi", "Duyệt", "Mở lại"]
+    returned = next(e for e in entries if e.kind == "Trả lại")
+    assert returned.reason == "Thiếu hồ sơ"
+    assert [label for label, _old, _new in returned.changes] == ["Trạng thái"]
+
+
+def test_bulk_approval_is_offered_only_when_something_may_be_approved(client, staff, measure):
+    """A sheet whose only sent figure is the reviewer's own offers no "approve all" (it would
+    lead to "Duyệt 0 số liệu?"); with another agency officer's figure it does."""
+    _own_figure(client, staff)
+    client.force_login(staff)
+    assert 'value="approve_all"' not in client.get(entry_url()).content.decode()
+    measure("ho_so_dung_han", "STP", Q2, 98, 100)
+    assert 'value="approve_all"' in client.get(entry_url()).content.decode()
+
+
+def test_after_bulk_approval_the_message_counts_the_skipped_own_figures(client, staff, measure):
+    measure("ho_so_dung_han", "STP", Q2, 98, 100)
+    _own_figure(client, staff)
+    client.force_login(staff)
+    versions = _sheet_versions(client)
+    confirm_page = client.post(entry_url(), {"action": "approve_all", **versions})
+    shown = dict(
+        re.findall(r'name="([\w-]+-version)" value="(\d+)"', confirm_page.content.decode())
+    )
+    done = client.post(entry_url(), {"action": "approve_all", "confirm": "1", **shown}, follow=True)
+    page = done.content.decode()
+    assert "Đã duyệt 1 số liệu." in page
+    assert "Bỏ qua 1 số liệu do chính bạn nhập hoặc gửi" in page
