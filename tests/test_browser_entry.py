@@ -168,7 +168,7 @@ def test_grid_sent_row_edited_by_keyboard_stays_sent_and_says_so(page, live_serv
     page.keyboard.type("7")
     page.keyboard.press("Tab")
     page.keyboard.press("Tab")
-    expect(page.get_by_role("button", name="Lưu nháp tất cả")).to_be_focused()
+    expect(page.get_by_role("button", name="Lưu các dòng đã sửa")).to_be_focused()
     expect(last.locator(".saved-mark")).to_have_text("✓ Đã lưu nháp")
 
 
@@ -234,7 +234,7 @@ def test_grid_refused_rows_stay_unsaved_and_leaving_the_page_warns(page, live_se
     assert dialogs == ["beforeunload"] * 2
     # posting the whole table takes the values along: no question; refused, all kept
     page.unroute("**/30283/?level=xa*")
-    page.get_by_role("button", name="Lưu nháp tất cả").click()
+    page.get_by_role("button", name="Lưu các dòng đã sửa").click()
     expect(page.locator("main")).to_contain_text("Chưa lưu gì")
     assert dialogs == ["beforeunload"] * 2
     expect(page.locator("#id_30280-numerator")).to_have_value("9")
